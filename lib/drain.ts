@@ -1,0 +1,97 @@
+import {
+  NEVER,
+  type Observable,
+  type ObservableInput,
+  type SchedulerLike,
+  asyncScheduler,
+  defer,
+  filter,
+  finalize,
+  from,
+  map,
+  merge,
+  pairwise,
+  take,
+  timer,
+} from 'rxjs';
+import type { GracefulShutdown } from './graceful.js';
+
+/**
+ * How a drain ended.
+ *
+ * @example
+ * ```ts
+ * const result: DrainResult = { graceful: true, drained: 3, forced: 0 };
+ * ```
+ */
+export interface DrainResult {
+  /** False when any connection had to be destroyed. */
+  readonly graceful: boolean;
+  /** Connections that closed by themselves during the drain. */
+  readonly drained: number;
+  /** Connections destroyed at the deadline or on `force$`. */
+  readonly forced: number;
+}
+
+/**
+ * When a drain gives up.
+ *
+ * @example
+ * ```ts
+ * const options: DrainOptions = { deadline: 10_000, force$: fromSignals('SIGINT') };
+ * ```
+ */
+export interface DrainOptions {
+  /** Milliseconds from the start of the drain until the rest is destroyed. */
+  readonly deadline: number;
+  /** What times the deadline; a `TestScheduler` in marble tests. Default: `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+  /** Its first emission destroys the rest at once (a second Ctrl+C). Default: never. */
+  readonly force$?: ObservableInput<unknown>;
+}
+
+/**
+ * Shuts down every connection `graceful` watches and waits for them, raced with the
+ * deadline and `force$`; whatever is still open when either wins is destroyed. Emits one
+ * {@link DrainResult} and completes. Cold: the drain starts on subscribe.
+ *
+ * ```
+ * conn closed$:  ------a|
+ * deadline 10:   ----------|
+ * drain():       ------(r|)        r = { graceful: true, drained: 1, forced: 0 }
+ *
+ * conn closed$:  ---------------a|
+ * drain():       ----------(r|)    r = { graceful: false, drained: 0, forced: 1 }
+ * ```
+ *
+ * @example
+ * ```ts
+ * drain(graceful, { deadline: 10_000 }).subscribe(({ forced }) => console.log(`${forced} forced`));
+ * ```
+ */
+export function drain(graceful: GracefulShutdown, options: DrainOptions): Observable<DrainResult> {
+  return defer(() => {
+    let drained = 0;
+    // Counted from the open count going down, so connections watched during the drain
+    // (and told at once) are counted too.
+    const counting = graceful.count$
+      .pipe(
+        pairwise(),
+        filter(([before, after]) => after < before),
+      )
+      .subscribe(([before, after]) => (drained += before - after));
+    return merge(
+      graceful.shutdown().pipe(map(() => 'drained' as const)),
+      timer(options.deadline, options.scheduler ?? asyncScheduler).pipe(map(() => 'expired' as const)),
+      from(options.force$ ?? NEVER).pipe(map(() => 'forced' as const)),
+    ).pipe(
+      take(1),
+      map((): DrainResult => {
+        counting.unsubscribe();
+        const forced = graceful.destroy();
+        return { graceful: forced === 0, drained, forced };
+      }),
+      finalize(() => counting.unsubscribe()),
+    );
+  });
+}

@@ -1,0 +1,176 @@
+/**
+ * Every error rxserve produces carries a stable `code`, so callers can branch on it
+ * instead of parsing messages.
+ *
+ * @example
+ * ```ts
+ * server$.subscribe({ error: (e) => e.code === 'ERR_RXSERVE_LISTEN' && process.exit(1) });
+ * ```
+ */
+export type RxServeErrorCode =
+  | 'ERR_RXSERVE_INVALID_OPTION'
+  | 'ERR_RXSERVE_LISTEN'
+  | 'ERR_RXSERVE_ACCEPT'
+  | 'ERR_RXSERVE_HANDLER'
+  | 'ERR_RXSERVE_INVALID_REPLY'
+  | 'ERR_RXSERVE_CLIENT';
+
+/**
+ * Base class of every error rxserve creates.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof RxServeError) console.error(error.code, error.message);
+ * ```
+ */
+export class RxServeError extends Error {
+  override name = 'RxServeError';
+
+  constructor(
+    readonly code: RxServeErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * An option given to `serve()` (or another factory) has the wrong type or range.
+ * Thrown synchronously, at the call, never later.
+ *
+ * @example
+ * ```ts
+ * serve({ handler, deadline: -1 });
+ * // InvalidOptionError: Expected `deadline` to be a finite number >= 0, got `-1` (number)
+ * ```
+ */
+export class InvalidOptionError extends RxServeError {
+  override name = 'InvalidOptionError';
+
+  constructor(
+    readonly option: string,
+    expected: string,
+    received: unknown,
+  ) {
+    super('ERR_RXSERVE_INVALID_OPTION', `Expected \`${option}\` to be ${expected}, got ${describe(received)}`);
+  }
+
+  /** An option name nobody reads: most often a typo. */
+  static unknown(option: string, known: Iterable<string>): InvalidOptionError {
+    const error = new InvalidOptionError(option, '', undefined);
+    error.message = `Unknown option \`${option}\`; the known options are ${[...known].map((name) => `\`${name}\``).join(', ')}`;
+    return error;
+  }
+}
+
+/**
+ * The server could not bind its listening socket (EADDRINUSE, EACCES, ENOTFOUND...).
+ * server$ errors with it; `syscallCode` is the system's code.
+ *
+ * @example
+ * ```ts
+ * serve({ port: 80, handler }).subscribe({ error: (e: ListenError) => console.error(e.syscallCode) });
+ * ```
+ */
+export class ListenError extends RxServeError {
+  override name = 'ListenError';
+  readonly syscallCode: string | undefined;
+
+  constructor(where: string, cause: NodeJS.ErrnoException) {
+    const reason = LISTEN_REASONS[cause.code ?? ''] ?? cause.message;
+    super('ERR_RXSERVE_LISTEN', `Cannot listen on ${where}: ${reason}${cause.code ? ` (${cause.code})` : ''}`, {
+      cause,
+    });
+    this.syscallCode = cause.code;
+  }
+}
+
+const LISTEN_REASONS: Record<string, string> = {
+  EADDRINUSE: 'the address is already in use by another server',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'the address is not available on this machine',
+  ENOTFOUND: 'the host name does not resolve',
+};
+
+/**
+ * The user's handler threw, rejected or errored. Reported as an `error` event; the
+ * server keeps serving.
+ *
+ * @example
+ * ```ts
+ * server$.pipe(filter((e) => e.type === 'error')).subscribe((e) => log(e.error.cause));
+ * ```
+ */
+export class HandlerError extends RxServeError {
+  override name = 'HandlerError';
+
+  constructor(method: string, url: string, cause: unknown) {
+    super('ERR_RXSERVE_HANDLER', `Handler failed for ${method} ${url}: ${messageOf(cause)}`, { cause });
+  }
+}
+
+/**
+ * The handler produced something that is not a valid `Reply` (bad status, bad body type,
+ * no reply at all). Answered with 500 and reported as an `error` event.
+ *
+ * @example
+ * ```ts
+ * serve({ handler: () => ({ status: 42 }) }); // each request: 500 and an ERR_RXSERVE_INVALID_REPLY event
+ * ```
+ */
+export class InvalidReplyError extends RxServeError {
+  override name = 'InvalidReplyError';
+
+  constructor(message: string) {
+    super('ERR_RXSERVE_INVALID_REPLY', message);
+  }
+}
+
+/**
+ * A client sent something the server could not parse (bad request line, oversized
+ * headers, a timeout). The client got a 4xx or a close; the server keeps serving.
+ *
+ * @example
+ * ```ts
+ * server$.subscribe((e) => e.type === 'error' && e.error.code === 'ERR_RXSERVE_CLIENT' && metrics.badRequests++);
+ * ```
+ */
+export class ClientError extends RxServeError {
+  override name = 'ClientError';
+
+  constructor(cause: NodeJS.ErrnoException) {
+    super('ERR_RXSERVE_CLIENT', `Bad input from client: ${cause.message}${cause.code ? ` (${cause.code})` : ''}`, {
+      cause,
+    });
+  }
+}
+
+/**
+ * Accepting a connection failed (EMFILE, ENFILE...). Reported as an `error` event; the
+ * listener keeps accepting once resources free up.
+ *
+ * @example
+ * ```ts
+ * server$.subscribe((e) => e.type === 'error' && e.error.code === 'ERR_RXSERVE_ACCEPT' && alert());
+ * ```
+ */
+export class AcceptError extends RxServeError {
+  override name = 'AcceptError';
+
+  constructor(cause: NodeJS.ErrnoException) {
+    super('ERR_RXSERVE_ACCEPT', `Cannot accept a connection: ${cause.message}`, { cause });
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'function') return `a function (${typeof value})`;
+  if (typeof value === 'string') return `\`${JSON.stringify(value)}\` (string)`;
+  if (value === null) return '`null`';
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'Object'})`;
+  return `\`${String(value)}\` (${typeof value})`;
+}

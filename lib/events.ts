@@ -1,0 +1,79 @@
+import type { AddressInfo } from 'node:net';
+import type { RxServeError } from './errors.js';
+
+/**
+ * The first event of a server: it is bound and accepting.
+ *
+ * @example
+ * ```ts
+ * server$.pipe(first()).subscribe((e) => console.log(`listening on ${e.url}`));
+ * ```
+ */
+export interface ListeningEvent {
+  readonly type: 'listening';
+  readonly address: AddressInfo;
+  /** `http://host:port`; `localhost` stands for an unspecified address (`::`, `0.0.0.0`). */
+  readonly url: string;
+}
+
+/**
+ * Graceful shutdown began: accepts are stopped and every connection was told to drain.
+ *
+ * @example
+ * ```ts
+ * server$.subscribe((e) => e.type === 'shutdown' && console.log(`draining ${e.open} connections`));
+ * ```
+ */
+export interface ShutdownEvent {
+  readonly type: 'shutdown';
+  /** Connections open at the moment shutdown began. */
+  readonly open: number;
+}
+
+/**
+ * The last event: every connection is closed; server$ completes right after.
+ *
+ * @example
+ * ```ts
+ * server$.subscribe((e) => e.type === 'closed' && process.exit(e.graceful ? 0 : 1));
+ * ```
+ */
+export interface ClosedEvent {
+  readonly type: 'closed';
+  /** False when the deadline or a second shutdown$ emission forced any connection. */
+  readonly graceful: boolean;
+  /** Connections that closed by themselves after shutdown began. */
+  readonly drained: number;
+  /** Connections destroyed at the deadline or on a forced close. */
+  readonly forced: number;
+}
+
+/**
+ * A failure that did not stop the server: a handler failed, a client sent garbage, an
+ * accept failed. Carries what identifies the request or the connection.
+ *
+ * @example
+ * ```ts
+ * server$.subscribe((e) => e.type === 'error' && console.error(e.error.code, e.request?.url));
+ * ```
+ */
+export interface ErrorEvent {
+  readonly type: 'error';
+  readonly error: RxServeError;
+  /** The request being served, when there was one. */
+  readonly request?: { readonly method: string; readonly url: string };
+  /** The peer of the connection, when there was one. */
+  readonly remote?: { readonly address: string | undefined; readonly port: number | undefined };
+}
+
+/**
+ * Everything `serve()` tells its subscriber, discriminated by `type`.
+ *
+ * @example
+ * ```ts
+ * server$.subscribe((event) => {
+ *   if (event.type === 'closed') console.log(event.graceful ? 'drained' : 'forced');
+ * });
+ * ```
+ */
+export type ServerEvent = ListeningEvent | ShutdownEvent | ClosedEvent | ErrorEvent;

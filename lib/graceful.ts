@@ -1,0 +1,175 @@
+import {
+  BehaviorSubject,
+  type Observable,
+  catchError,
+  defaultIfEmpty,
+  defer,
+  distinctUntilChanged,
+  forkJoin,
+  map,
+  mergeMap,
+  of,
+  shareReplay,
+  take,
+} from 'rxjs';
+
+/**
+ * A connection that {@link GracefulShutdown} can watch: anything that can be asked to
+ * drain, be destroyed, and tell when it has closed.
+ *
+ * Both verbs must be idempotent: calling either twice is harmless.
+ *
+ * @example
+ * ```ts
+ * const conn: GracefulConnection = {
+ *   closed$: fromEvent(socket, 'close'),
+ *   gracefulShutdown: () => socket.end(),
+ *   destroy: () => socket.destroy(),
+ * };
+ * ```
+ */
+export interface GracefulConnection {
+  /** Emits or completes once the connection is closed, for whatever reason. */
+  readonly closed$: Observable<unknown>;
+  /** Stop taking new work, finish what is in flight, then close. */
+  gracefulShutdown(): void;
+  /** Close at once, abandoning whatever is in flight. */
+  destroy(): void;
+}
+
+/**
+ * Coordinates the graceful shutdown of many connections: the RxJS counterpart of
+ * hyper-util's `server::graceful::GracefulShutdown`.
+ *
+ * It knows nothing of timers or signals: `serve()` composes it with `timer(deadline)`
+ * and `shutdown$`. A connection counts as closed at the first emission, the completion or
+ * the error of its `closed$`.
+ *
+ * ```
+ * conn a closed$:  ----a|
+ * conn b closed$:  ----------b|
+ * shutdown():      ^---------(x|)     x = undefined, once every watched connection closed
+ * ```
+ *
+ * @example
+ * ```ts
+ * const graceful = new GracefulShutdown();
+ * server.on('connection', (socket) => graceful.watch(toConnection(socket)));
+ * await firstValueFrom(graceful.shutdown());
+ * ```
+ */
+export class GracefulShutdown {
+  private readonly open = new Map<GracefulConnection, Observable<void>>();
+  private readonly openCount = new BehaviorSubject(0);
+  private shuttingDown = false;
+
+  /**
+   * The number of watched connections still open, now and on every change.
+   *
+   * @example
+   * ```ts
+   * graceful.count$.subscribe((n) => console.log(`${n} open`));
+   * ```
+   */
+  readonly count$: Observable<number> = this.openCount.pipe(distinctUntilChanged());
+
+  /**
+   * The number of watched connections still open.
+   *
+   * @example
+   * ```ts
+   * if (graceful.count === 0) console.log('idle');
+   * ```
+   */
+  get count(): number {
+    return this.open.size;
+  }
+
+  /**
+   * Whether shutdown has begun (a `shutdown()` was subscribed).
+   *
+   * @example
+   * ```ts
+   * if (graceful.isShuttingDown) refuseNewWork();
+   * ```
+   */
+  get isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  /**
+   * Tracks `conn` until its `closed$` emits or completes. A connection watched after
+   * shutdown began is told to shut down at once.
+   *
+   * @returns the same connection, for chaining.
+   * @example
+   * ```ts
+   * graceful.watch(connection);
+   * ```
+   */
+  watch<C extends GracefulConnection>(conn: C): C {
+    if (this.open.has(conn)) return conn;
+    const closed$ = conn.closed$.pipe(
+      take(1),
+      catchError(() => of(undefined)),
+      defaultIfEmpty(undefined),
+      map((): void => undefined),
+      shareReplay(1),
+    );
+    this.open.set(conn, closed$);
+    closed$.subscribe(() => this.forget(conn));
+    // closed$ may have closed synchronously during subscribe: forget() already ran then.
+    if (this.open.has(conn)) {
+      this.openCount.next(this.open.size);
+      if (this.shuttingDown) conn.gracefulShutdown();
+    }
+    return conn;
+  }
+
+  /**
+   * Tells every watched connection to shut down gracefully. Cold: the telling happens on
+   * subscribe. Emits once and completes when every watched connection has closed,
+   * including those watched after shutdown began; at once when there are none.
+   *
+   * @example
+   * ```ts
+   * await firstValueFrom(graceful.shutdown());
+   * ```
+   */
+  shutdown(): Observable<void> {
+    return defer(() => {
+      this.shuttingDown = true;
+      for (const conn of [...this.open.keys()]) conn.gracefulShutdown();
+      return this.allClosed();
+    });
+  }
+
+  /**
+   * Destroys every watched connection still open, at once.
+   *
+   * @returns how many were destroyed.
+   * @example
+   * ```ts
+   * const forced = graceful.destroy();
+   * ```
+   */
+  destroy(): number {
+    const remaining = [...this.open.keys()];
+    for (const conn of remaining) conn.destroy();
+    return remaining.length;
+  }
+
+  // forkJoin([]) completes without emitting, so the empty set is answered explicitly;
+  // connections watched while waiting are picked up by the next round.
+  private allClosed(): Observable<void> {
+    return defer(() => {
+      if (this.open.size === 0) return of(undefined);
+      return forkJoin([...this.open.values()]).pipe(mergeMap(() => this.allClosed()));
+    });
+  }
+
+  private forget(conn: GracefulConnection): void {
+    if (!this.open.delete(conn)) return;
+    this.openCount.next(this.open.size);
+  }
+}

@@ -1,0 +1,150 @@
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type Observable, fromEvent } from 'rxjs';
+import { ClientError } from './errors.js';
+import type { ErrorEvent } from './events.js';
+import type { GracefulConnection } from './graceful.js';
+import type { Protocol } from './protocol.js';
+
+/**
+ * What the HTTP/1.1 protocol needs from the server around it.
+ *
+ * @example
+ * ```ts
+ * const options: Http1Options = { onRequest: (req, res) => res.end('hi'), report: console.error };
+ * ```
+ */
+export interface Http1Options {
+  /** Called for each request, after the connection has taken note of it. */
+  readonly onRequest: (req: IncomingMessage, res: ServerResponse) => void;
+  readonly report: (event: ErrorEvent) => void;
+}
+
+/**
+ * HTTP/1.1 over node's own parser: each accepted socket is handed to a private
+ * `http.Server` that never listens, and comes back as a connection that drains the
+ * HTTP/1.1 way:
+ *
+ * - idle (keep-alive, or nothing sent yet): closed at once;
+ * - in flight: its response gets `Connection: close` if the head is not sent yet, and the
+ *   socket closes right after the last response, whether or not the head was sent.
+ *
+ * @example
+ * ```ts
+ * const protocol = http1Protocol({ onRequest, report });
+ * graceful.watch(protocol.accept(socket));
+ * ```
+ */
+export function http1Protocol(options: Http1Options): Protocol {
+  const server = createServer();
+  const connections = new WeakMap<Duplex, Http1Connection>();
+  let sweepQueued = false;
+  // node knows, from its parser, which sockets are between requests; one sweep per tick
+  // closes them for every connection told to shut down in that tick.
+  const closeIdleSoon = (): void => {
+    if (sweepQueued) return;
+    sweepQueued = true;
+    queueMicrotask(() => {
+      sweepQueued = false;
+      server.closeIdleConnections();
+    });
+  };
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    connections.get(req.socket)?.track(res);
+    options.onRequest(req, res);
+  };
+  const onClientError = (error: NodeJS.ErrnoException, socket: Duplex): void => {
+    if (!QUIET_SOCKET_ERRORS.has(error.code ?? '')) {
+      const { remoteAddress: address, remotePort: port } = socket as Socket;
+      options.report({ type: 'error', error: new ClientError(error), remote: { address, port } });
+    }
+    if (socket.writable && !connections.get(socket)?.isAnswering) socket.write(clientErrorResponse(error));
+    socket.destroy();
+  };
+  server.on('request', onRequest);
+  server.on('clientError', onClientError);
+  // node arms headersTimeout/requestTimeout and its connection list (which closeIdleConnections
+  // reads) on 'listening'; the accept loop is ours, so the server never listens by itself.
+  server.emit('listening');
+  return {
+    accept(socket) {
+      const connection = new Http1Connection(socket, closeIdleSoon);
+      connections.set(socket, connection);
+      server.emit('connection', socket);
+      return connection;
+    },
+    close() {
+      server.off('request', onRequest);
+      server.off('clientError', onClientError);
+      // Clears node's connection-checking interval; the server never listened, so the
+      // callback only receives ERR_SERVER_NOT_RUNNING, which is expected.
+      server.close(() => undefined);
+    },
+  };
+}
+
+const QUIET_SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
+
+function clientErrorResponse(error: NodeJS.ErrnoException): string {
+  const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? '400 Bad Request';
+  return `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
+}
+
+const CLIENT_ERROR_STATUS: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: '413 Payload Too Large',
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+};
+
+const enum State {
+  Open,
+  Draining,
+  Destroyed,
+}
+
+class Http1Connection implements GracefulConnection {
+  readonly closed$: Observable<unknown>;
+  private state = State.Open;
+  private readonly inFlight = new Set<ServerResponse>();
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly closeIdleSoon: () => void,
+  ) {
+    this.closed$ = fromEvent(socket, 'close');
+  }
+
+  /** Whether a response has started on this connection (its head is out). */
+  get isAnswering(): boolean {
+    for (const res of this.inFlight) if (res.headersSent) return true;
+    return false;
+  }
+
+  track(res: ServerResponse): void {
+    this.inFlight.add(res);
+    if (this.state !== State.Open) res.setHeader('connection', 'close');
+    res.once('close', () => {
+      this.inFlight.delete(res);
+      // A response whose head went out before shutdown could not say `Connection: close`;
+      // the connection is closed here instead of waiting for keepAliveTimeout.
+      if (this.state === State.Draining && this.inFlight.size === 0) this.socket.destroySoon();
+    });
+  }
+
+  gracefulShutdown(): void {
+    if (this.state !== State.Open) return;
+    this.state = State.Draining;
+    if (this.inFlight.size === 0) {
+      this.closeIdleSoon();
+      return;
+    }
+    for (const res of this.inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+  }
+
+  destroy(): void {
+    if (this.state === State.Destroyed) return;
+    this.state = State.Destroyed;
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,19 @@
+export { serve } from './serve.js';
+export { fromSignals } from './signals.js';
+export { GracefulShutdown, type GracefulConnection } from './graceful.js';
+export { drain, type DrainOptions, type DrainResult } from './drain.js';
+export { listen, type ListenEvent, type ListenOptions } from './listen.js';
+export type { ServeOptions } from './options.js';
+export type { Handler, RequestContext, ServerRequest } from './respond.js';
+export type { Reply, ReplyBody } from './reply.js';
+export type { ServerEvent, ListeningEvent, ShutdownEvent, ClosedEvent, ErrorEvent } from './events.js';
+export {
+  RxServeError,
+  InvalidOptionError,
+  ListenError,
+  AcceptError,
+  HandlerError,
+  InvalidReplyError,
+  ClientError,
+  type RxServeErrorCode,
+} from './errors.js';

@@ -1,0 +1,75 @@
+import { type AddressInfo, type Socket, createServer } from 'node:net';
+import { Observable } from 'rxjs';
+import { AcceptError, ListenError } from './errors.js';
+
+/**
+ * What a listening socket tells: it is bound, a connection arrived, or an accept failed.
+ *
+ * @example
+ * ```ts
+ * listen({ port: 0 }).subscribe((e) => e.type === 'connection' && e.socket.end());
+ * ```
+ */
+export type ListenEvent =
+  | { readonly type: 'listening'; readonly address: AddressInfo }
+  | { readonly type: 'connection'; readonly socket: Socket }
+  | { readonly type: 'error'; readonly error: AcceptError };
+
+/**
+ * Where to listen.
+ *
+ * @example
+ * ```ts
+ * const options: ListenOptions = { port: 3000, host: '127.0.0.1' };
+ * ```
+ */
+export interface ListenOptions {
+  readonly port: number;
+  readonly host?: string | undefined;
+  readonly backlog?: number | undefined;
+}
+
+/**
+ * The accept loop as a cold Observable: subscribing binds and listens, each accepted
+ * socket is emitted, unsubscribing closes the listening socket at once (new connects are
+ * refused; accepted sockets are left to their owner).
+ *
+ * Errors when it cannot bind (EADDRINUSE, EACCES...) with a {@link ListenError}; a failed
+ * accept after that (EMFILE) is an `error` event and accepting goes on.
+ *
+ * ```
+ * listen(...):  --l--c--c----c--     l = listening, c = connection
+ * takeUntil:    -----------x         the listening socket is closed here
+ * ```
+ *
+ * @example
+ * ```ts
+ * listen({ port: 0 }).pipe(takeUntil(shutdown$)).subscribe(handleEvent);
+ * ```
+ */
+export function listen(options: ListenOptions): Observable<ListenEvent> {
+  return new Observable<ListenEvent>((subscriber) => {
+    // The same socket options node's http.Server uses, so handing sockets to it is faithful.
+    const server = createServer({ allowHalfOpen: true, noDelay: true });
+    let listening = false;
+    const onListening = (): void => {
+      listening = true;
+      subscriber.next({ type: 'listening', address: server.address() as AddressInfo });
+    };
+    const onConnection = (socket: Socket): void => subscriber.next({ type: 'connection', socket });
+    const onError = (error: NodeJS.ErrnoException): void => {
+      if (listening) subscriber.next({ type: 'error', error: new AcceptError(error) });
+      else subscriber.error(new ListenError(`${options.host ?? '::'}:${options.port}`, error));
+    };
+    server.on('listening', onListening);
+    server.on('connection', onConnection);
+    server.on('error', onError);
+    server.listen({ port: options.port, host: options.host, backlog: options.backlog });
+    return () => {
+      server.off('listening', onListening);
+      server.off('connection', onConnection);
+      server.off('error', onError);
+      server.close();
+    };
+  });
+}
