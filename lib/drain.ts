@@ -10,6 +10,8 @@ import {
   from,
   map,
   merge,
+  mergeMap,
+  of,
   pairwise,
   take,
   timer,
@@ -53,7 +55,8 @@ export interface DrainOptions {
 /**
  * Shuts down every connection `graceful` watches and waits for them, raced with the
  * deadline and `force$`; whatever is still open when either wins is destroyed. Emits one
- * {@link DrainResult} and completes. Cold: the drain starts on subscribe.
+ * {@link DrainResult} once every connection has closed, and completes (so a connection's
+ * `destroy()` must lead to its `closed$`). Cold: the drain starts on subscribe.
  *
  * ```
  * conn closed$:  ------a|
@@ -86,10 +89,13 @@ export function drain(graceful: GracefulShutdown, options: DrainOptions): Observ
       from(options.force$ ?? NEVER).pipe(map(() => 'forced' as const)),
     ).pipe(
       take(1),
-      map((): DrainResult => {
+      mergeMap((outcome) => {
         counting.unsubscribe();
+        if (outcome === 'drained') return of({ graceful: true, drained, forced: 0 });
         const forced = graceful.destroy();
-        return { graceful: forced === 0, drained, forced };
+        // Destroyed sockets report 'close' a turn later; wait for them so that `closed`
+        // really means closed (and a process can exit right after).
+        return graceful.shutdown().pipe(map(() => ({ graceful: forced === 0, drained, forced })));
       }),
       finalize(() => counting.unsubscribe()),
     );
