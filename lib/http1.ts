@@ -107,6 +107,8 @@ class Http1Connection implements GracefulConnection {
   readonly closed$: Observable<unknown>;
   private state = State.Open;
   private readonly inFlight = new Set<ServerResponse>();
+  /** `socket.bytesRead` when the last response closed: more means a request has begun. */
+  private bytesReadWhenIdle = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -126,6 +128,7 @@ class Http1Connection implements GracefulConnection {
     if (this.state !== State.Open) res.setHeader('connection', 'close');
     res.once('close', () => {
       this.inFlight.delete(res);
+      if (this.inFlight.size === 0) this.bytesReadWhenIdle = this.socket.bytesRead;
       // A response whose head went out before shutdown could not say `Connection: close`;
       // the connection is closed here instead of waiting for keepAliveTimeout.
       if (this.state === State.Draining && this.inFlight.size === 0) this.socket.destroySoon();
@@ -136,7 +139,11 @@ class Http1Connection implements GracefulConnection {
     if (this.state !== State.Open) return;
     this.state = State.Draining;
     if (this.inFlight.size === 0) {
-      this.closeIdleSoon();
+      // Nothing read since the last response (or ever): no request has begun. node's own
+      // idle list counts a fresh connection as busy (its headersTimeout runs), so it is
+      // closed here; otherwise node's parser knows whether a request is half-received.
+      if (this.socket.bytesRead === this.bytesReadWhenIdle) this.socket.destroy();
+      else this.closeIdleSoon();
       return;
     }
     for (const res of this.inFlight) if (!res.headersSent) res.setHeader('connection', 'close');

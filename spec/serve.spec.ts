@@ -3,6 +3,7 @@ import { Agent, type IncomingMessage } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { once } from 'node:events';
 import sinon from 'sinon';
+import { TestScheduler } from 'rxjs/testing';
 import { Subject, defer, from, map, timer } from 'rxjs';
 import type { Handler, Reply, ServerEvent } from '../lib/index.js';
 import { closed, get, noTcpHandlesLeft, send, signal, startServer, type TestServer } from './support/server.js';
@@ -96,6 +97,19 @@ describe('serve (HTTP/1.1, end to end)', () => {
       const [error] = (await once(refused, 'error')) as [NodeJS.ErrnoException];
       expect(error.code, 'a new connect is refused, not accepted then reset').to.equal('ECONNREFUSED');
       await Promise.all([closed(first.socket), closed(second.socket)]);
+      expect(await server.next('closed')).to.deep.equal({ type: 'closed', graceful: true, drained: 2, forced: 0 });
+    });
+
+    it('closes a connection that has sent nothing yet at once', async () => {
+      const shutdown$ = new Subject<void>();
+      server = await startServer({ handler: () => ({ body: 'hi' }), shutdown$ });
+      const socket = connect(server.port, '127.0.0.1');
+      await once(socket, 'connect');
+      // The server has accepted it once a request on another connection is answered.
+      await get(server.url, { agent });
+      shutdown$.next();
+      expect((await server.next('shutdown')).open).to.equal(2);
+      await closed(socket);
       expect(await server.next('closed')).to.deep.equal({ type: 'closed', graceful: true, drained: 2, forced: 0 });
     });
 
@@ -201,6 +215,29 @@ describe('serve (HTTP/1.1, end to end)', () => {
       expect(await server.next('closed')).to.deep.equal({ type: 'closed', graceful: false, drained: 0, forced: 1 });
       await socketClosed;
       expect(((await failed) as [NodeJS.ErrnoException])[0].code).to.equal('ECONNRESET');
+    });
+  });
+
+  describe('deadline (TestScheduler as the scheduler option)', () => {
+    it('times the deadline on the given scheduler', async () => {
+      const testScheduler = new TestScheduler(() => undefined);
+      testScheduler.maxFrames = Infinity;
+      const shutdown$ = new Subject<void>();
+      const handled = signal();
+      server = await startServer({
+        handler: () => (handled.resolve(), new Subject<Reply>()),
+        shutdown$,
+        deadline: 5_000,
+        scheduler: testScheduler,
+      });
+      const req = send(server.url, { agent });
+      req.on('error', () => undefined);
+      await handled.promise;
+      shutdown$.next();
+      await server.next('shutdown');
+      testScheduler.flush();
+      expect(testScheduler.now(), 'virtual time ran to the deadline').to.equal(5_000);
+      expect(await server.next('closed')).to.deep.equal({ type: 'closed', graceful: false, drained: 0, forced: 1 });
     });
   });
 
