@@ -1,0 +1,9 @@
+export {
+  FakeConnection,
+  type FakeConnectionCall,
+  type FakeConnectionOptions,
+  type FakeConnectionState,
+} from './fake-connection.js';
+export { simulateServer, type SimulateServerOptions, type SimulatedEvent } from './simulate-server.js';
+export { emitSignals } from './emit-signals.js';
+export { createTestScheduler } from './test-scheduler.js';
