@@ -1,3 +1,9 @@
+/**
+ * rxserve/testing: fake connections and a simulated server, to marble-test your own
+ * shutdown logic in virtual time. Start with {@link simulateServer}.
+ *
+ * @module rxserve/testing
+ */
 export {
   FakeConnection,
   type FakeConnectionCall,
