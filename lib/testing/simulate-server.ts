@@ -4,20 +4,15 @@ import {
   type ObservableInput,
   type SchedulerLike,
   concat,
-  connect,
   defer,
-  filter,
   finalize,
   from,
   ignoreElements,
-  map,
-  of,
-  takeUntil,
   tap,
 } from 'rxjs';
-import { drain } from '../drain.js';
 import type { ClosedEvent, ShutdownEvent } from '../events.js';
 import { type GracefulConnection, GracefulShutdown } from '../graceful.js';
+import { orchestrate } from '../orchestrate.js';
 
 /**
  * What {@link simulateServer} runs: `serve()`'s orchestration with the sockets taken out.
@@ -55,7 +50,7 @@ export interface SimulateServerOptions {
 export type SimulatedEvent = ShutdownEvent | ClosedEvent;
 
 /**
- * Runs a server's shutdown orchestration — the accept loop taken until `shutdown$`, a
+ * Runs `serve()`'s own orchestration — the accept loop taken until `shutdown$`, a
  * {@link GracefulShutdown} watching every connection, and the drain raced with the
  * deadline and a second `shutdown$` emission — over fake connections, so it can be
  * marble-tested in virtual time. Emits `serve()`'s `shutdown` and `closed` events, then
@@ -80,31 +75,17 @@ export type SimulatedEvent = ShutdownEvent | ClosedEvent;
 export function simulateServer(options: SimulateServerOptions): Observable<SimulatedEvent> {
   return defer(() => {
     const graceful = options.graceful ?? new GracefulShutdown();
-    // As in serve(): the emissions are indexed once and shared, so the first stops the
-    // accept loop and starts the drain, and a later one is the drain's force$.
-    return from(options.shutdown$).pipe(
-      map((_, index) => index),
-      connect((signals$) =>
-        concat(
-          // A listening socket never completes by itself; neither does this accept loop.
-          concat(from(options.connections$ ?? NEVER), NEVER).pipe(
-            takeUntil(signals$),
-            tap((conn) => graceful.watch(conn)),
-            ignoreElements(),
-          ),
-          defer(() =>
-            concat(
-              of<SimulatedEvent>({ type: 'shutdown', open: graceful.count }),
-              drain(graceful, {
-                deadline: options.deadline ?? 10_000,
-                scheduler: options.scheduler,
-                force$: signals$.pipe(filter((index) => index > 0)),
-              }).pipe(map((result): SimulatedEvent => ({ type: 'closed', ...result }))),
-            ),
-          ),
-        ),
-      ),
-      finalize(() => graceful.destroy()),
+    // A listening socket never completes by itself; neither does this accept loop.
+    const accepting = concat(from(options.connections$ ?? NEVER), NEVER).pipe(
+      tap((conn) => graceful.watch(conn)),
+      ignoreElements(),
     );
+    return orchestrate({
+      accepting,
+      graceful,
+      shutdown$: options.shutdown$,
+      deadline: options.deadline ?? 10_000,
+      scheduler: options.scheduler,
+    }).pipe(finalize(() => graceful.destroy()));
   });
 }
