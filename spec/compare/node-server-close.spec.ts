@@ -15,7 +15,7 @@ describe("node's http server.close(), for comparison", () => {
 
   afterEach(async () => {
     // node keeps a connection whose response was in flight at close() open until its
-    // keepAliveTimeout (5 s): not waited for here.
+    // keepAliveTimeout: not waited for here.
     server.closeAllConnections();
     await closed;
     agent.destroy();
@@ -23,6 +23,8 @@ describe("node's http server.close(), for comparison", () => {
 
   async function start(onRequest: (path: string, end: (body: string) => void) => void): Promise<number> {
     server = createServer((req, res) => onRequest(req.url ?? '', (body) => res.end(body)));
+    // Longer than the test's timeout, so an idle connection closed is closed by close().
+    server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return (server.address() as AddressInfo).port;
   }
