@@ -1,9 +1,9 @@
 import { type ClientRequest, Agent, type IncomingMessage, request } from 'node:http';
-import { connect } from 'node:net';
 import { expect } from 'chai';
 import { NEVER, Subject, type Subscription, concat, map, of } from 'rxjs';
 import sinon from 'sinon';
 import { type Handler, type ServeOptions, type ServerEvent, fromSignals, serve } from '../lib/index.js';
+import { tryConnect } from './helpers/try-connect.js';
 
 // Graceful shutdown across real connections on 127.0.0.1, end to end: what the README's
 // comparison table claims for rxserve is shown here.
@@ -78,14 +78,7 @@ describe('graceful shutdown, end to end', function () {
     get(port, '/hangs').response.catch(() => undefined);
     await arrived;
     shutdown$.next();
-    const refused = await new Promise<string>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.on('connect', () => {
-        socket.destroy();
-        resolve('connected');
-      });
-      socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-    });
+    const refused = await tryConnect(port);
     expect(refused).to.equal('ECONNREFUSED');
     expect(events.map((event) => event.type)).to.deep.equal(['listening', 'shutdown']);
   });

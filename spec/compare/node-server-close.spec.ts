@@ -1,6 +1,7 @@
 import { Agent, type IncomingMessage, type Server, createServer, request } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
+import { tryConnect } from '../helpers/try-connect.js';
 
 // What node's own `server.close()` does on this node version, so the README's comparison
 // states it from a test rather than from memory.
@@ -44,14 +45,7 @@ describe("node's http server.close(), for comparison", () => {
   it('stops accepting at once: a new connect is refused', async () => {
     const port = await start((path, end) => end('hi'));
     close();
-    const refused = await new Promise<string>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.on('connect', () => {
-        socket.destroy();
-        resolve('connected');
-      });
-      socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-    });
+    const refused = await tryConnect(port);
     expect(refused).to.equal('ECONNREFUSED');
   });
 
