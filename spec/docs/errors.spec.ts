@@ -1,10 +1,8 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import ts from 'typescript';
-
-const repo = fileURLToPath(new URL('../..', import.meta.url));
+import { repo, sources } from '../helpers/sources.js';
 
 describe('docs/errors.md', () => {
   let documented: Map<string, string>;
@@ -65,13 +63,6 @@ function sections(markdown: string): Map<string, string> {
 
 async function parse(file: string): Promise<ts.SourceFile> {
   return ts.createSourceFile(file, await readFile(join(repo, file), 'utf8'), ts.ScriptTarget.Latest, true);
-}
-
-async function sources(dir: string): Promise<string[]> {
-  const entries = await readdir(join(repo, dir), { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
-    .map((entry) => join(entry.parentPath, entry.name).slice(repo.length));
 }
 
 function unionMembers(source: ts.SourceFile, alias: string): string[] {

@@ -2,11 +2,9 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import ts from 'typescript';
-
-const repo = fileURLToPath(new URL('../..', import.meta.url));
+import { repo, sources } from '../helpers/sources.js';
 
 // What the API reference (typedoc, `npm run docs`) is made of: every export in lib/, and
 // every public method and accessor of an exported class, has a summary and an @example.
@@ -50,14 +48,6 @@ describe('TSDoc in lib/', () => {
     }
   });
 });
-
-async function sources(dir: string): Promise<string[]> {
-  const entries = await readdir(join(repo, dir), { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
-    .map((entry) => join(entry.parentPath, entry.name).slice(repo.length))
-    .sort();
-}
 
 /** The declarations a statement exports, by name; re-exports are checked where they are declared. */
 function exported(statement: ts.Statement): [string, ts.Node][] {
