@@ -2,11 +2,10 @@ import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import ts from 'typescript';
+import { repo } from '../helpers/sources.js';
 
-const repo = fileURLToPath(new URL('../..', import.meta.url));
 // Inside the repo so that `rxjs` and the types resolve as for the specs; .mts because a
 // folder under node_modules is outside the package's `"type": "module"`.
 const workdir = join(repo, 'node_modules', '.cache', 'rxserve-docs');

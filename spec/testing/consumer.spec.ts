@@ -2,10 +2,9 @@ import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { repo } from '../helpers/sources.js';
 
-const repo = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = join(repo, 'spec', 'consumer');
 
 describe('rxserve/testing, as a user installs it', function () {
