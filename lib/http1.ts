@@ -6,6 +6,7 @@ import { ClientError } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import type { GracefulConnection } from './graceful.js';
 import type { Protocol } from './protocol.js';
+import { refuseUpgrade } from './refuse-upgrade.js';
 
 /**
  * What the HTTP/1.1 protocol needs from the server around it.
@@ -19,6 +20,13 @@ export interface Http1Options {
   /** Called for each request, after the connection has taken note of it. */
   readonly onRequest: (req: IncomingMessage, res: ServerResponse) => void;
   readonly report: (event: ErrorEvent) => void;
+  /**
+   * Takes over the socket of a request that asks to upgrade (WebSocket) and returns the
+   * connection the socket has become, or nothing when it answered the request itself.
+   * Without it, node answers such a request as a plain one. An upgrade on a connection
+   * that is already draining is answered 503 without asking.
+   */
+  readonly onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => GracefulConnection | undefined;
 }
 
 /**
@@ -62,8 +70,19 @@ export function http1Protocol(options: Http1Options): Protocol {
     if (socket.writable && !connections.get(socket)?.isAnswering) socket.write(clientErrorResponse(error));
     socket.destroy();
   };
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const connection = connections.get(socket);
+    if (connection?.isDraining) {
+      refuseUpgrade(socket, 503, 'The server is shutting down\n', { 'Retry-After': '1' });
+      return;
+    }
+    const upgraded = options.onUpgrade?.(req, socket, head);
+    if (upgraded) connection?.upgrade(upgraded);
+  };
   server.on('request', onRequest);
   server.on('clientError', onClientError);
+  // Only with a taker: without an 'upgrade' listener node serves the request as a plain one.
+  if (options.onUpgrade) server.on('upgrade', onUpgrade);
   // node arms headersTimeout/requestTimeout and its connection list (which closeIdleConnections
   // reads) on 'listening'; the accept loop is ours, so the server never listens by itself.
   server.emit('listening');
@@ -77,6 +96,7 @@ export function http1Protocol(options: Http1Options): Protocol {
     close() {
       server.off('request', onRequest);
       server.off('clientError', onClientError);
+      server.off('upgrade', onUpgrade);
       // Clears node's connection-checking interval; the server never listened, so the
       // callback only receives ERR_SERVER_NOT_RUNNING, which is expected.
       server.close(() => undefined);
@@ -107,6 +127,8 @@ class Http1Connection implements GracefulConnection {
   readonly closed$: Observable<unknown>;
   private state = State.Open;
   private readonly inFlight = new Set<ServerResponse>();
+  /** What the socket became after an upgrade; it drains and destroys from then on. */
+  private upgraded: GracefulConnection | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -119,6 +141,16 @@ class Http1Connection implements GracefulConnection {
   get isAnswering(): boolean {
     for (const res of this.inFlight) if (res.headersSent) return true;
     return false;
+  }
+
+  /** Whether this connection was told to shut down (or destroyed). */
+  get isDraining(): boolean {
+    return this.state !== State.Open;
+  }
+
+  /** The socket left HTTP/1.1: from now on `upgraded` drains and destroys it. */
+  upgrade(upgraded: GracefulConnection): void {
+    this.upgraded = upgraded;
   }
 
   track(res: ServerResponse): void {
@@ -135,6 +167,10 @@ class Http1Connection implements GracefulConnection {
   gracefulShutdown(): void {
     if (this.state !== State.Open) return;
     this.state = State.Draining;
+    if (this.upgraded) {
+      this.upgraded.gracefulShutdown();
+      return;
+    }
     if (this.inFlight.size === 0) {
       this.closeIdleSoon();
       return;
@@ -145,6 +181,7 @@ class Http1Connection implements GracefulConnection {
   destroy(): void {
     if (this.state === State.Destroyed) return;
     this.state = State.Destroyed;
+    this.upgraded?.destroy();
     this.socket.destroy();
   }
 }
