@@ -86,7 +86,10 @@ export function client(url: string, options?: ClientOptions): WebSocket {
   const received: Recording['received'] = [];
   ws.on('error', () => undefined);
   ws.on('message', (data: Buffer, isBinary: boolean) => received.push([isBinary ? data : data.toString(), isBinary]));
-  const closed = once(ws, 'close').then(([code, reason]) => ({ code: code as number, reason: String(reason) }));
+  // Not events.once(): it rejects on 'error', and a refused handshake emits one before 'close'.
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   recordings.set(ws, { received, closed });
   clients.add(ws);
   return ws;
