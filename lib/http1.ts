@@ -36,7 +36,8 @@ export interface Http1Options {
  *
  * - idle (keep-alive, or nothing sent yet): closed at once;
  * - in flight: its response gets `Connection: close` if the head is not sent yet, and the
- *   socket closes right after the last response, whether or not the head was sent.
+ *   socket closes right after the last response, whether or not the head was sent;
+ * - upgraded (given `onUpgrade`): as the connection it became, a WebSocket say.
  *
  * @example
  * ```ts
@@ -169,6 +170,13 @@ class Http1Connection implements GracefulConnection {
     this.state = State.Draining;
     if (this.upgraded) {
       this.upgraded.gracefulShutdown();
+      return;
+    }
+    // closeIdleConnections() leaves alone a connection that has sent nothing yet (node 20;
+    // spec/http1-preconnect.spec.ts pins it): a browser's preconnect would hold the drain
+    // until the deadline.
+    if (this.inFlight.size === 0 && this.socket.bytesRead === 0) {
+      this.socket.destroy();
       return;
     }
     if (this.inFlight.size === 0) {

@@ -21,6 +21,16 @@ async function raw(port: number): Promise<{ socket: Socket; answer: Promise<stri
   return { socket, answer };
 }
 
+/**
+ * A request and its answer over a fresh connection. Client and server share this event
+ * loop, so by the time the answer is read the server has read whatever an earlier write
+ * put in its sockets: its poll that read this request saw those bytes too.
+ */
+async function roundTrip(url: string): Promise<void> {
+  const response = await fetch(url, { headers: { connection: 'close' } });
+  await response.text();
+}
+
 /** The status code of a refused handshake, from ws's 'unexpected-response'. */
 async function refusal(url: string): Promise<{ status: number; body: string }> {
   const ws = client(url);
@@ -50,9 +60,10 @@ describe('websocketUpgrade', () => {
     it('refuses with 503, not a reset, an upgrade that arrives after shutdown began', async () => {
       const server = await start({ websocket: (messages$) => messages$ });
       const { socket, answer } = await raw(server.port);
-      // The request has begun, so node does not count the connection idle and it stays open
-      // through the shutdown; the rest of the request arrives while draining.
+      // The request has begun, so the connection is not idle and stays open through the
+      // shutdown; the rest of it arrives while draining.
       socket.write('GET / HTTP/1.1\r\nHost: localhost\r\n');
+      await roundTrip(server.url);
       server.shutdown();
       await server.next('shutdown');
       socket.write(UPGRADE_HEADERS);
