@@ -134,9 +134,10 @@ const INTERNAL_ERROR = 1011;
  * ```
  */
 export class WebSocketConnection implements GracefulConnection {
-  readonly closed$: Observable<unknown>;
   private state = State.Open;
-  private readonly draining = new BehaviorSubject(false);
+  // Made on the first read of ctx.draining$: most handlers never look, and an idle
+  // connection should cost little.
+  private draining: BehaviorSubject<boolean> | undefined;
   private readonly output: Subscription;
 
   constructor(
@@ -145,42 +146,42 @@ export class WebSocketConnection implements GracefulConnection {
     handler: WebSocketHandler,
     private readonly options: WebSocketConnectionOptions,
   ) {
-    this.closed$ = fromEvent(ws, 'close').pipe(take(1));
     const onError = (error: Error): void => this.reportClientError(error);
     ws.on('error', onError);
+    const connection = this;
     const ctx: WebSocketContext = {
       socket: ws,
       request,
-      draining$: this.draining.pipe(
-        filter(Boolean),
-        take(1),
-        map((): void => undefined),
-      ),
+      get draining$() {
+        return connection.draining$();
+      },
     };
     // takeWhile: once the close frame is out (a full buffer, say) a synchronous producer
     // is stopped at its next emission instead of running on into the void.
     this.output = defer(() => from(handler(messagesOf(ws), ctx)))
-      .pipe(
-        takeWhile(() => ws.readyState === WebSocket.OPEN),
-        map(checkOutput),
-      )
+      .pipe(takeWhile(() => ws.readyState === WebSocket.OPEN))
       .subscribe({
-      next: (data) => this.send(data),
-      error: (error: unknown) => this.fail(error),
-      complete: () => this.close(this.state === State.Open ? NORMAL : options.shutdownCode),
-    });
+        next: (data) => this.send(data),
+        error: (error: unknown) => this.fail(error),
+        complete: () => this.close(this.state === State.Open ? NORMAL : options.shutdownCode),
+      });
     ws.once('close', () => {
       ws.off('error', onError);
       this.output.unsubscribe();
-      this.draining.complete();
+      this.draining?.complete();
     });
+  }
+
+  /** Emits or completes once the WebSocket has closed. */
+  get closed$(): Observable<unknown> {
+    return fromEvent(this.ws, 'close').pipe(take(1));
   }
 
   gracefulShutdown(): void {
     if (this.state !== State.Open) return;
     this.state = State.Draining;
     // First the handler, so a goodbye it sends goes out before the close frame.
-    this.draining.next(true);
+    this.draining?.next(true);
     this.close(this.options.shutdownCode);
   }
 
@@ -191,7 +192,21 @@ export class WebSocketConnection implements GracefulConnection {
     this.ws.terminate();
   }
 
-  private send(data: WebSocketOutput): void {
+  private draining$(): Observable<void> {
+    this.draining ??= new BehaviorSubject(this.state !== State.Open);
+    return this.draining.pipe(
+      filter(Boolean),
+      take(1),
+      map((): void => undefined),
+    );
+  }
+
+  private send(data: unknown): void {
+    if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+      const got = data === null ? 'null' : typeof data;
+      this.fail(new InvalidReplyError(`Expected each WebSocket message to be a string or bytes, got ${got}`));
+      return;
+    }
     if (this.ws.bufferedAmount > this.options.maxBufferedAmount) {
       if (this.options.onBufferFull === 'close') this.close(POLICY_VIOLATION, 'slow consumer');
       return;
@@ -246,9 +261,4 @@ function messagesOf(ws: WebSocket): Observable<WebSocketMessage> {
       ws.off('close', onClose);
     };
   });
-}
-
-function checkOutput(data: unknown): WebSocketOutput {
-  if (typeof data === 'string' || data instanceof Uint8Array) return data;
-  throw new InvalidReplyError(`Expected each WebSocket message to be a string or bytes, got ${data === null ? 'null' : typeof data}`);
 }
