@@ -154,16 +154,16 @@ describe('WebSocketConnection', () => {
     let clock: sinon.SinonFakeTimers | undefined;
     afterEach(() => clock?.restore());
 
-    it('is destroyed at the deadline and counted as forced, and no ws close timer outlives the deadline', async () => {
+    it('is destroyed at the deadline and counted as forced, even past ws\'s own 30 s close timeout, and no ws timer outlives it', async () => {
       clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-      const server = await start({ websocket: (messages$) => messages$, deadline: 5_000 });
+      const server = await start({ websocket: (messages$) => messages$, deadline: 60_000 });
       const ws = await connected(server.wsUrl);
       // A paused client reads nothing, so the close frame is never answered.
       ws.pause();
       const closed = once(ws, 'close');
       server.shutdown();
       await server.next('shutdown');
-      clock.tick(4_999);
+      clock.tick(59_999);
       expect(server.events.map((e) => e.type)).to.not.include('closed');
       clock.tick(1);
       expect(await server.closed).to.deep.equal({ type: 'closed', graceful: false, drained: 0, forced: 1 });
@@ -171,6 +171,15 @@ describe('WebSocketConnection', () => {
       await closed;
       await openTcpHandlesSettled();
       expect(clock.countTimers()).to.equal(0);
+    });
+  });
+
+  describe('a hard stop (unsubscribing from server$)', () => {
+    it('terminates every WebSocket at once, without a close frame', async () => {
+      const server = await start({ websocket: (messages$) => messages$ });
+      const clients = await Promise.all([connected(server.wsUrl), connected(server.wsUrl)]);
+      server.subscription.unsubscribe();
+      expect((await Promise.all(clients.map(closeOf))).map((c) => c.code)).to.deep.equal([1006, 1006]);
     });
   });
 

@@ -132,10 +132,12 @@ export async function cleanUp(): Promise<void> {
   }
   clients.clear();
   await Promise.all(closing);
-  for (const served of running) {
+  // A server unsubscribed by its test (a hard stop) has destroyed its sockets already.
+  const live = [...running].filter((served) => !served.subscription.closed);
+  for (const served of live) {
     if (!served.events.some((e) => e.type === 'shutdown')) served.shutdown();
   }
-  await Promise.all([...running].map((served) => served.closed));
+  await Promise.all(live.map((served) => served.closed));
   running.clear();
 }
 
