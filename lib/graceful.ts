@@ -1,16 +1,13 @@
 import {
+  AsyncSubject,
   BehaviorSubject,
   type Observable,
-  catchError,
-  defaultIfEmpty,
+  type Subscription,
   defer,
   distinctUntilChanged,
   forkJoin,
-  map,
   mergeMap,
   of,
-  shareReplay,
-  take,
 } from 'rxjs';
 
 /**
@@ -109,15 +106,22 @@ export class GracefulShutdown {
    */
   watch<C extends GracefulConnection>(conn: C): C {
     if (this.open.has(conn)) return conn;
-    const closed$ = conn.closed$.pipe(
-      take(1),
-      catchError(() => of(undefined)),
-      defaultIfEmpty(undefined),
-      map((): void => undefined),
-      shareReplay(1),
-    );
-    this.open.set(conn, closed$);
-    closed$.subscribe(() => this.forget(conn));
+    // One AsyncSubject and one subscription a connection: idle connections are many, and
+    // an operator chain with shareReplay cost ~6 KB each (bench/RESULTS.md, WebSocket).
+    const closed = new AsyncSubject<void>();
+    this.open.set(conn, closed);
+    let watching: Subscription | undefined;
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      watching?.unsubscribe();
+      this.forget(conn);
+      closed.next();
+      closed.complete();
+    };
+    watching = conn.closed$.subscribe({ next: finish, error: finish, complete: finish });
+    if (done) watching.unsubscribe();
     // closed$ may have closed synchronously during subscribe: forget() already ran then.
     if (this.open.has(conn)) {
       this.openCount.next(this.open.size);

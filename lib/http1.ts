@@ -6,6 +6,7 @@ import { ClientError } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import type { GracefulConnection } from './graceful.js';
 import type { Protocol } from './protocol.js';
+import { refuseUpgrade } from './refuse-upgrade.js';
 
 /**
  * What the HTTP/1.1 protocol needs from the server around it.
@@ -19,6 +20,13 @@ export interface Http1Options {
   /** Called for each request, after the connection has taken note of it. */
   readonly onRequest: (req: IncomingMessage, res: ServerResponse) => void;
   readonly report: (event: ErrorEvent) => void;
+  /**
+   * Takes over the socket of a request that asks to upgrade (WebSocket) and returns the
+   * connection the socket has become, or nothing when it answered the request itself.
+   * Without it, node answers such a request as a plain one. An upgrade on a connection
+   * that is already draining is answered 503 without asking.
+   */
+  readonly onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => GracefulConnection | undefined;
 }
 
 /**
@@ -28,7 +36,8 @@ export interface Http1Options {
  *
  * - idle (keep-alive, or nothing sent yet): closed at once;
  * - in flight: its response gets `Connection: close` if the head is not sent yet, and the
- *   socket closes right after the last response, whether or not the head was sent.
+ *   socket closes right after the last response, whether or not the head was sent;
+ * - upgraded (given `onUpgrade`): as the connection it became, a WebSocket say.
  *
  * @example
  * ```ts
@@ -62,8 +71,19 @@ export function http1Protocol(options: Http1Options): Protocol {
     if (socket.writable && !connections.get(socket)?.isAnswering) socket.write(clientErrorResponse(error));
     socket.destroy();
   };
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const connection = connections.get(socket);
+    if (connection?.isDraining) {
+      refuseUpgrade(socket, 503, 'The server is shutting down\n', { 'Retry-After': '1' });
+      return;
+    }
+    const upgraded = options.onUpgrade?.(req, socket, head);
+    if (upgraded) connection?.upgrade(upgraded);
+  };
   server.on('request', onRequest);
   server.on('clientError', onClientError);
+  // Only with a taker: without an 'upgrade' listener node serves the request as a plain one.
+  if (options.onUpgrade) server.on('upgrade', onUpgrade);
   // node arms headersTimeout/requestTimeout and its connection list (which closeIdleConnections
   // reads) on 'listening'; the accept loop is ours, so the server never listens by itself.
   server.emit('listening');
@@ -77,6 +97,7 @@ export function http1Protocol(options: Http1Options): Protocol {
     close() {
       server.off('request', onRequest);
       server.off('clientError', onClientError);
+      server.off('upgrade', onUpgrade);
       // Clears node's connection-checking interval; the server never listened, so the
       // callback only receives ERR_SERVER_NOT_RUNNING, which is expected.
       server.close(() => undefined);
@@ -109,6 +130,8 @@ class Http1Connection implements GracefulConnection {
   private readonly inFlight = new Set<ServerResponse>();
   /** `socket.bytesRead` when the last response closed: more means a request has begun. */
   private bytesReadWhenIdle = 0;
+  /** What the socket became after an upgrade; it drains and destroys from then on. */
+  private upgraded: GracefulConnection | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -121,6 +144,16 @@ class Http1Connection implements GracefulConnection {
   get isAnswering(): boolean {
     for (const res of this.inFlight) if (res.headersSent) return true;
     return false;
+  }
+
+  /** Whether this connection was told to shut down (or destroyed). */
+  get isDraining(): boolean {
+    return this.state !== State.Open;
+  }
+
+  /** The socket left HTTP/1.1: from now on `upgraded` drains and destroys it. */
+  upgrade(upgraded: GracefulConnection): void {
+    this.upgraded = upgraded;
   }
 
   track(res: ServerResponse): void {
@@ -138,10 +171,15 @@ class Http1Connection implements GracefulConnection {
   gracefulShutdown(): void {
     if (this.state !== State.Open) return;
     this.state = State.Draining;
+    if (this.upgraded) {
+      this.upgraded.gracefulShutdown();
+      return;
+    }
     if (this.inFlight.size === 0) {
       // Nothing read since the last response (or ever): no request has begun. node's own
-      // idle list counts a fresh connection as busy (its headersTimeout runs), so it is
-      // closed here; otherwise node's parser knows whether a request is half-received.
+      // idle list counts a fresh connection as busy (its headersTimeout runs; a browser's
+      // preconnect would hold the drain until the deadline — spec/http1-preconnect.spec.ts),
+      // so it is closed here; otherwise node's parser knows whether a request is half-received.
       if (this.socket.bytesRead === this.bytesReadWhenIdle) this.socket.destroy();
       else this.closeIdleSoon();
       return;
@@ -152,6 +190,7 @@ class Http1Connection implements GracefulConnection {
   destroy(): void {
     if (this.state === State.Destroyed) return;
     this.state = State.Destroyed;
+    this.upgraded?.destroy();
     this.socket.destroy();
   }
 }

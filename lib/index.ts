@@ -12,6 +12,14 @@ export { listen, type ListenEvent, type ListenOptions } from './listen.js';
 export type { ServeOptions } from './options.js';
 export type { Handler, RequestContext, ServerRequest } from './respond.js';
 export type { Reply, ReplyBody } from './reply.js';
+export type {
+  BufferFullPolicy,
+  WebSocketContext,
+  WebSocketHandler,
+  WebSocketMessage,
+  WebSocketOutput,
+  WebSocketRoutes,
+} from './websocket.js';
 export type { ServerEvent, ListeningEvent, ShutdownEvent, ClosedEvent, ErrorEvent } from './events.js';
 export {
   RxServeError,

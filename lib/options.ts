@@ -2,6 +2,7 @@ import { NEVER, type ObservableInput, type SchedulerLike, asyncScheduler } from 
 import { InvalidOptionError } from './errors.js';
 import { isObservableInput } from './reply.js';
 import type { Handler } from './respond.js';
+import type { BufferFullPolicy, WebSocketHandler, WebSocketRoutes } from './websocket.js';
 
 /**
  * Options of {@link serve}. Only `handler` is required.
@@ -30,6 +31,24 @@ export interface ServeOptions {
   readonly scheduler?: SchedulerLike;
   /** The listen backlog; default as node's. */
   readonly backlog?: number;
+  /**
+   * Serves WebSocket upgrades: one handler `(messages$, ctx) => output`, or one per path
+   * (`{ '/chat': chat, '/echo': echo }`, any other path: 404). Without it an upgrade
+   * request is answered as a plain request.
+   */
+  readonly websocket?: WebSocketHandler | WebSocketRoutes;
+  /** The close code every WebSocket gets on graceful shutdown; default 1001 (Going Away). */
+  readonly websocketShutdownCode?: number;
+  /** The close reason sent with it; default `'server going away'`; at most 123 bytes. */
+  readonly websocketShutdownReason?: string;
+  /** Largest WebSocket message accepted, in bytes (a larger one closes with 1009); default 1 MiB. */
+  readonly websocketMaxPayload?: number;
+  /** Milliseconds between pings; a peer that misses a pong is terminated; default 0 (off). */
+  readonly websocketHeartbeat?: number;
+  /** Bytes a WebSocket may hold unsent (`ws.bufferedAmount`) before `websocketOnBufferFull`; default 1 MiB. */
+  readonly websocketMaxBufferedAmount?: number;
+  /** What a send beyond `websocketMaxBufferedAmount` does: `'close'` with 1008 (default) or `'drop'` the message. */
+  readonly websocketOnBufferFull?: BufferFullPolicy;
 }
 
 /**
@@ -48,9 +67,26 @@ export interface ServeConfig {
   readonly deadline: number;
   readonly scheduler: SchedulerLike;
   readonly backlog: number | undefined;
+  readonly websocket: WebSocketHandler | WebSocketRoutes | undefined;
+  readonly websocketShutdownCode: number;
+  readonly websocketShutdownReason: string;
+  readonly websocketMaxPayload: number;
+  readonly websocketHeartbeat: number;
+  readonly websocketMaxBufferedAmount: number;
+  readonly websocketOnBufferFull: BufferFullPolicy;
 }
 
 const KNOWN_OPTIONS = new Set(['port', 'host', 'handler', 'shutdown$', 'deadline', 'scheduler', 'backlog']);
+const WEBSOCKET_OPTIONS = [
+  'websocket',
+  'websocketShutdownCode',
+  'websocketShutdownReason',
+  'websocketMaxPayload',
+  'websocketHeartbeat',
+  'websocketMaxBufferedAmount',
+  'websocketOnBufferFull',
+];
+for (const name of WEBSOCKET_OPTIONS) KNOWN_OPTIONS.add(name);
 
 /**
  * Checks `options` and fills in the defaults; throws an {@link InvalidOptionError} naming
@@ -88,7 +124,84 @@ export function resolveServeOptions(options: ServeOptions): ServeConfig {
     'a positive integer',
     backlog,
   );
-  return { port, host, handler, shutdown$, deadline, scheduler, backlog };
+  return { port, host, handler, shutdown$, deadline, scheduler, backlog, ...resolveWebSocketOptions(options) };
+}
+
+const MiB = 1024 * 1024;
+
+function resolveWebSocketOptions(options: ServeOptions) {
+  const {
+    websocket,
+    websocketShutdownCode = 1001,
+    websocketShutdownReason = 'server going away',
+    websocketMaxPayload = MiB,
+    websocketHeartbeat = 0,
+    websocketMaxBufferedAmount = MiB,
+    websocketOnBufferFull = 'close',
+  } = options;
+  check(
+    'websocket',
+    websocket === undefined || typeof websocket === 'function' || isRoutes(websocket),
+    "a function `(messages$, ctx) => output` or an object of them by path (`{ '/chat': handler }`)",
+    websocket,
+  );
+  check(
+    'websocketShutdownCode',
+    isSendableCloseCode(websocketShutdownCode),
+    'a close code from 1000 to 1014 (not 1004 to 1006) or from 3000 to 4999',
+    websocketShutdownCode,
+  );
+  check(
+    'websocketShutdownReason',
+    typeof websocketShutdownReason === 'string' && Buffer.byteLength(websocketShutdownReason) <= 123,
+    'a string of at most 123 bytes in UTF-8',
+    websocketShutdownReason,
+  );
+  check('websocketMaxPayload', isPositiveInteger(websocketMaxPayload), 'a positive integer (bytes)', websocketMaxPayload);
+  check(
+    'websocketHeartbeat',
+    Number.isFinite(websocketHeartbeat) && websocketHeartbeat >= 0,
+    'a finite number >= 0 (milliseconds; 0 is off)',
+    websocketHeartbeat,
+  );
+  check(
+    'websocketMaxBufferedAmount',
+    Number.isInteger(websocketMaxBufferedAmount) && websocketMaxBufferedAmount >= 0,
+    'an integer >= 0 (bytes)',
+    websocketMaxBufferedAmount,
+  );
+  check(
+    'websocketOnBufferFull',
+    websocketOnBufferFull === 'close' || websocketOnBufferFull === 'drop',
+    "`'close'` or `'drop'`",
+    websocketOnBufferFull,
+  );
+  return {
+    websocket,
+    websocketShutdownCode,
+    websocketShutdownReason,
+    websocketMaxPayload,
+    websocketHeartbeat,
+    websocketMaxBufferedAmount,
+    websocketOnBufferFull,
+  };
+}
+
+function isRoutes(value: unknown): value is WebSocketRoutes {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const entries = Object.entries(value);
+  return entries.length > 0 && entries.every(([path, handler]) => path.startsWith('/') && typeof handler === 'function');
+}
+
+// As RFC 6455 section 7.4 and ws allow an endpoint to send.
+function isSendableCloseCode(code: unknown): boolean {
+  if (!Number.isInteger(code)) return false;
+  const n = code as number;
+  return (n >= 1000 && n <= 1014 && (n < 1004 || n > 1006)) || (n >= 3000 && n <= 4999);
+}
+
+function isPositiveInteger(value: unknown): boolean {
+  return Number.isInteger(value) && (value as number) > 0;
 }
 
 function check(option: string, ok: boolean, expected: string, received: unknown): void {

@@ -16,6 +16,7 @@ import { type ListenEvent, listen } from './listen.js';
 import { type ServeOptions, resolveServeOptions } from './options.js';
 import { orchestrate } from './orchestrate.js';
 import { respond } from './respond.js';
+import { websocketUpgrade } from './websocket.js';
 
 /**
  * A server as a cold Observable of its events. Subscribing binds and listens; the first
@@ -51,9 +52,25 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
       map((): void => undefined),
     );
     const report = (event: ErrorEvent): void => subscriber.next(event);
+    const websockets = config.websocket
+      ? websocketUpgrade({
+          routes: config.websocket,
+          shutdownCode: config.websocketShutdownCode,
+          shutdownReason: config.websocketShutdownReason,
+          maxPayload: config.websocketMaxPayload,
+          heartbeat: config.websocketHeartbeat,
+          maxBufferedAmount: config.websocketMaxBufferedAmount,
+          onBufferFull: config.websocketOnBufferFull,
+          // Past our deadline, so during a drain an unanswered close is ours to force (and
+          // count as forced), never ws's to time out quietly; outside a drain it bounds the wait.
+          closeTimeout: config.deadline + 1000,
+          report,
+        })
+      : undefined;
     const protocol = http1Protocol({
       onRequest: (req, res) => respond(req, res, { handler: config.handler, draining$, report }),
       report,
+      onUpgrade: websockets?.upgrade,
     });
 
     const accepting = listen(config).pipe(
@@ -82,6 +99,7 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
       lifecycle.unsubscribe();
       graceful.destroy();
       protocol.close();
+      websockets?.close();
       draining.complete();
     };
   });

@@ -1,0 +1,264 @@
+import type { IncomingMessage } from 'node:http';
+import {
+  BehaviorSubject,
+  Observable,
+  type ObservableInput,
+  type Subscription,
+  defer,
+  filter,
+  from,
+  fromEvent,
+  map,
+  take,
+  takeWhile,
+} from 'rxjs';
+import { WebSocket, type RawData } from 'ws';
+import { ClientError, HandlerError, InvalidReplyError } from './errors.js';
+import type { ErrorEvent } from './events.js';
+import type { GracefulConnection } from './graceful.js';
+
+/**
+ * A message as the handler receives it: a `string` for a text frame, a `Buffer` for a
+ * binary one.
+ *
+ * @example
+ * ```ts
+ * const size = (m: WebSocketMessage) => (typeof m === 'string' ? m.length : m.byteLength);
+ * ```
+ */
+export type WebSocketMessage = string | Buffer;
+
+/**
+ * What a handler's output may emit: a `string` is sent as a text frame, bytes as a binary
+ * one.
+ *
+ * @example
+ * ```ts
+ * const out: WebSocketOutput = new TextEncoder().encode('binary hello');
+ * ```
+ */
+export type WebSocketOutput = string | Uint8Array;
+
+/**
+ * What a WebSocket handler gets besides the messages.
+ *
+ * @example
+ * ```ts
+ * const handler: WebSocketHandler = (messages$, ctx) =>
+ *   merge(messages$, ctx.draining$.pipe(map(() => 'bye')));
+ * ```
+ */
+export interface WebSocketContext {
+  /** The `ws` WebSocket (for its protocol, extensions, or `ping()`). */
+  readonly socket: WebSocket;
+  /** The upgrade request (its url, headers, socket). */
+  readonly request: IncomingMessage;
+  /**
+   * Emits once when graceful shutdown begins (at once if it already has), then completes;
+   * before the close frame, so what the handler sends in answer still goes out.
+   */
+  readonly draining$: Observable<void>;
+}
+
+/**
+ * Serves one WebSocket: `messages$` emits what the peer sends and completes when its
+ * close arrives; what the returned output emits is sent. Output completion closes with
+ * 1000, an output error with 1011 (and an `error` event).
+ *
+ * @example
+ * ```ts
+ * const echo: WebSocketHandler = (messages$) => messages$;
+ * ```
+ */
+export type WebSocketHandler = (
+  messages$: Observable<WebSocketMessage>,
+  ctx: WebSocketContext,
+) => ObservableInput<WebSocketOutput>;
+
+/**
+ * What to do with a message the handler sends while the peer has not read the ones before
+ * (`ws.bufferedAmount` above the limit): `'close'` the connection with 1008, or `'drop'`
+ * the message and keep going.
+ *
+ * @example
+ * ```ts
+ * const policy: BufferFullPolicy = 'drop'; // a ticker: a late tick is worth nothing
+ * ```
+ */
+export type BufferFullPolicy = 'close' | 'drop';
+
+/**
+ * How a {@link WebSocketConnection} behaves.
+ *
+ * @example
+ * ```ts
+ * const options: WebSocketConnectionOptions = {
+ *   shutdownCode: 1001, shutdownReason: 'server going away',
+ *   maxBufferedAmount: 1 << 20, onBufferFull: 'close', report: console.error,
+ * };
+ * ```
+ */
+export interface WebSocketConnectionOptions {
+  /** The close code sent on graceful shutdown (1001 Going Away, 1012 Service Restart...). */
+  readonly shutdownCode: number;
+  /** The close reason sent with it (at most 123 bytes of UTF-8). */
+  readonly shutdownReason: string;
+  /** Bytes the socket may hold unsent before {@link BufferFullPolicy} applies. */
+  readonly maxBufferedAmount: number;
+  readonly onBufferFull: BufferFullPolicy;
+  readonly report: (event: ErrorEvent) => void;
+}
+
+const enum State {
+  Open,
+  Draining,
+  Destroyed,
+}
+
+/** Close codes of RFC 6455 section 7.4.1 that rxserve sends by itself. */
+const NORMAL = 1000;
+const POLICY_VIOLATION = 1008;
+const INTERNAL_ERROR = 1011;
+
+/**
+ * One upgraded WebSocket as a connection `GracefulShutdown` can watch: it runs the
+ * handler, and drains the WebSocket way.
+ *
+ * - `gracefulShutdown()`: `ctx.draining$` emits, then the close frame goes out (1001 Going
+ *   Away unless configured); closed when the peer answers and the socket closes.
+ * - `destroy()`: `ws.terminate()`, no close frame.
+ *
+ * @example
+ * ```ts
+ * wss.handleUpgrade(req, socket, head, (ws) => graceful.watch(new WebSocketConnection(ws, req, echo, options)));
+ * ```
+ */
+export class WebSocketConnection implements GracefulConnection {
+  private state = State.Open;
+  // Made on the first read of ctx.draining$: most handlers never look, and an idle
+  // connection should cost little.
+  private draining: BehaviorSubject<boolean> | undefined;
+  private readonly output: Subscription;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly request: IncomingMessage,
+    handler: WebSocketHandler,
+    private readonly options: WebSocketConnectionOptions,
+  ) {
+    const onError = (error: Error): void => this.reportClientError(error);
+    ws.on('error', onError);
+    const connection = this;
+    const ctx: WebSocketContext = {
+      socket: ws,
+      request,
+      get draining$() {
+        return connection.draining$();
+      },
+    };
+    // takeWhile: once the close frame is out (a full buffer, say) a synchronous producer
+    // is stopped at its next emission instead of running on into the void.
+    this.output = defer(() => from(handler(messagesOf(ws), ctx)))
+      .pipe(takeWhile(() => ws.readyState === WebSocket.OPEN))
+      .subscribe({
+        next: (data) => this.send(data),
+        error: (error: unknown) => this.fail(error),
+        complete: () => this.close(this.state === State.Open ? NORMAL : options.shutdownCode),
+      });
+    ws.once('close', () => {
+      ws.off('error', onError);
+      this.output.unsubscribe();
+      this.draining?.complete();
+    });
+  }
+
+  /** Emits or completes once the WebSocket has closed. */
+  get closed$(): Observable<unknown> {
+    return fromEvent(this.ws, 'close').pipe(take(1));
+  }
+
+  gracefulShutdown(): void {
+    if (this.state !== State.Open) return;
+    this.state = State.Draining;
+    // First the handler, so a goodbye it sends goes out before the close frame.
+    this.draining?.next(true);
+    this.close(this.options.shutdownCode);
+  }
+
+  destroy(): void {
+    if (this.state === State.Destroyed) return;
+    this.state = State.Destroyed;
+    this.output.unsubscribe();
+    this.ws.terminate();
+  }
+
+  private draining$(): Observable<void> {
+    this.draining ??= new BehaviorSubject(this.state !== State.Open);
+    return this.draining.pipe(
+      filter(Boolean),
+      take(1),
+      map((): void => undefined),
+    );
+  }
+
+  private send(data: unknown): void {
+    if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+      const got = data === null ? 'null' : typeof data;
+      this.fail(new InvalidReplyError(`Expected each WebSocket message to be a string or bytes, got ${got}`));
+      return;
+    }
+    if (this.ws.bufferedAmount > this.options.maxBufferedAmount) {
+      if (this.options.onBufferFull === 'close') this.close(POLICY_VIOLATION, 'slow consumer');
+      return;
+    }
+    this.ws.send(data, { binary: typeof data !== 'string' });
+  }
+
+  private fail(error: unknown): void {
+    const url = this.request.url ?? '';
+    this.options.report({
+      type: 'error',
+      error: error instanceof InvalidReplyError ? error : new HandlerError('GET', url, error),
+      request: { method: 'GET', url },
+      remote: this.remote(),
+    });
+    this.close(INTERNAL_ERROR);
+  }
+
+  private close(code: number, reason = code === this.options.shutdownCode ? this.options.shutdownReason : ''): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.close(code, reason);
+  }
+
+  private reportClientError(error: NodeJS.ErrnoException): void {
+    const url = this.request.url ?? '';
+    this.options.report({ type: 'error', error: new ClientError(error), request: { method: 'GET', url }, remote: this.remote() });
+  }
+
+  private remote(): ErrorEvent['remote'] {
+    return { address: this.request.socket.remoteAddress, port: this.request.socket.remotePort };
+  }
+}
+
+// The emitter wrapped at the edge: each subscriber gets its own listeners, removed on
+// unsubscribe; one that comes after the close completes at once.
+function messagesOf(ws: WebSocket): Observable<WebSocketMessage> {
+  return new Observable<WebSocketMessage>((subscriber) => {
+    if (ws.readyState === WebSocket.CLOSED) {
+      subscriber.complete();
+      return;
+    }
+    // With ws's default binaryType ('nodebuffer') a message is one Buffer, fragments joined.
+    const onMessage = (data: RawData, isBinary: boolean): void => {
+      const bytes = data as Buffer;
+      subscriber.next(isBinary ? bytes : bytes.toString('utf8'));
+    };
+    const onClose = (): void => subscriber.complete();
+    ws.on('message', onMessage);
+    ws.once('close', onClose);
+    return () => {
+      ws.off('message', onMessage);
+      ws.off('close', onClose);
+    };
+  });
+}

@@ -1,0 +1,134 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type ServerOptions, WebSocketServer } from 'ws';
+import { ClientError } from './errors.js';
+import type { ErrorEvent } from './events.js';
+import type { GracefulConnection } from './graceful.js';
+import { Heartbeat } from './heartbeat.js';
+import { refuseUpgrade } from './refuse-upgrade.js';
+import {
+  type BufferFullPolicy,
+  WebSocketConnection,
+  type WebSocketConnectionOptions,
+  type WebSocketHandler,
+} from './websocket-connection.js';
+
+export type {
+  BufferFullPolicy,
+  WebSocketContext,
+  WebSocketHandler,
+  WebSocketMessage,
+  WebSocketOutput,
+} from './websocket-connection.js';
+
+/**
+ * WebSocket endpoints by path (the request's pathname, query left out): more than one
+ * endpoint on one server. An upgrade to any other path is answered 404.
+ *
+ * @example
+ * ```ts
+ * const routes: WebSocketRoutes = { '/echo': (m$) => m$, '/time': () => interval(1000).pipe(map(String)) };
+ * ```
+ */
+export type WebSocketRoutes = Readonly<Record<`/${string}`, WebSocketHandler>>;
+
+/**
+ * What the WebSocket side of a server needs.
+ *
+ * @example
+ * ```ts
+ * const options: WebSocketUpgradeOptions = { ...connectionOptions, routes: echo, maxPayload: 1 << 20, heartbeat: 0, closeTimeout: 11_000 };
+ * ```
+ */
+export interface WebSocketUpgradeOptions extends WebSocketConnectionOptions {
+  /** One handler for every path, or one per path. */
+  readonly routes: WebSocketHandler | WebSocketRoutes;
+  /** Largest message accepted, in bytes; a larger one closes with 1009. */
+  readonly maxPayload: number;
+  /** Milliseconds between pings (see {@link Heartbeat}); 0 turns it off. */
+  readonly heartbeat: number;
+  /** Milliseconds ws waits for the peer's answer to a close frame before destroying. */
+  readonly closeTimeout: number;
+}
+
+/**
+ * Takes over upgrade requests: the handshake through `ws`, then a
+ * {@link WebSocketConnection} per socket.
+ *
+ * @example
+ * ```ts
+ * const websockets = websocketUpgrade(options);
+ * http1Protocol({ onRequest, report, onUpgrade: websockets.upgrade });
+ * ```
+ */
+export interface WebSocketUpgrade {
+  /**
+   * Completes or refuses the handshake. Returns the connection the socket has become, or
+   * nothing when the request was answered with an HTTP error (bad handshake, unknown path).
+   */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): GracefulConnection | undefined;
+  /** Stops the heartbeat and lets go of `ws`'s server; open WebSockets are not touched. */
+  close(): void;
+}
+
+/**
+ * The WebSocket side of a server: `ws`'s `WebSocketServer` in `noServer` mode, fed the
+ * upgrade requests of the HTTP/1.1 protocol.
+ *
+ * @example
+ * ```ts
+ * const websockets = websocketUpgrade({ routes: (messages$) => messages$, ...defaults, report });
+ * httpServer.on('upgrade', (req, socket, head) => websockets.upgrade(req, socket, head));
+ * ```
+ */
+export function websocketUpgrade(options: WebSocketUpgradeOptions): WebSocketUpgrade {
+  // closeTimeout came with ws 8.19 and is not in @types/ws yet.
+  const wsOptions: ServerOptions & { closeTimeout: number } = {
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false,
+    maxPayload: options.maxPayload,
+    closeTimeout: options.closeTimeout,
+  };
+  const wss = new WebSocketServer(wsOptions);
+  const heartbeat = options.heartbeat > 0 ? new Heartbeat(options.heartbeat) : undefined;
+  // With a 'wsClientError' listener, ws leaves a bad handshake to us: reported, then answered.
+  const onClientError = (error: Error, socket: Duplex, req: IncomingMessage): void => {
+    const url = req.url ?? '';
+    options.report({
+      type: 'error',
+      error: new ClientError(error),
+      request: { method: req.method ?? '', url },
+      remote: { address: req.socket.remoteAddress, port: req.socket.remotePort },
+    });
+    refuseUpgrade(socket, req.method === 'GET' ? 400 : 405, `${error.message}\n`);
+  };
+  wss.on('wsClientError', onClientError);
+  return {
+    upgrade(req, socket, head) {
+      const handler = route(options.routes, req.url ?? '/');
+      if (!handler) {
+        refuseUpgrade(socket, 404, 'No WebSocket endpoint at this path\n');
+        return undefined;
+      }
+      let connection: WebSocketConnection | undefined;
+      // Synchronous here: without verifyClient, ws calls back before handleUpgrade returns.
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        connection = new WebSocketConnection(ws, req, handler, options);
+        if (heartbeat) ws.once('close', heartbeat.watch(ws));
+      });
+      return connection;
+    },
+    close() {
+      heartbeat?.stop();
+      wss.off('wsClientError', onClientError);
+    },
+  };
+}
+
+function route(routes: WebSocketHandler | WebSocketRoutes, url: string): WebSocketHandler | undefined {
+  if (typeof routes === 'function') return routes;
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  return Object.hasOwn(routes, path) ? routes[path as `/${string}`] : undefined;
+}
