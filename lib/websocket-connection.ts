@@ -172,11 +172,27 @@ export class WebSocketConnection implements GracefulConnection {
     });
   }
 
-  /** Emits or completes once the WebSocket has closed. */
+  /**
+   * Emits once the WebSocket has closed, for whatever reason.
+   *
+   * @example
+   * ```ts
+   * connection.closed$.subscribe(() => console.log('closing handshake done'));
+   * ```
+   */
   get closed$(): Observable<unknown> {
     return fromEvent(this.ws, 'close').pipe(take(1));
   }
 
+  /**
+   * Tells the handler (`ctx.draining$`), then sends the shutdown close frame (1001 by
+   * default) and waits for the peer's close. Idempotent.
+   *
+   * @example
+   * ```ts
+   * connection.gracefulShutdown();
+   * ```
+   */
   gracefulShutdown(): void {
     if (this.state !== State.Open) return;
     this.state = State.Draining;
@@ -185,6 +201,14 @@ export class WebSocketConnection implements GracefulConnection {
     this.close(this.options.shutdownCode);
   }
 
+  /**
+   * Closes the socket at once, with no close frame (`ws.terminate()`). Idempotent.
+   *
+   * @example
+   * ```ts
+   * connection.destroy();
+   * ```
+   */
   destroy(): void {
     if (this.state === State.Destroyed) return;
     this.state = State.Destroyed;
