@@ -1,27 +1,13 @@
 import type { AddressInfo } from 'node:net';
-import {
-  BehaviorSubject,
-  EMPTY,
-  Observable,
-  concat,
-  connect,
-  defer,
-  filter,
-  from,
-  map,
-  merge,
-  mergeMap,
-  of,
-  take,
-  takeUntil,
-} from 'rxjs';
-import { drain } from './drain.js';
+import { EMPTY, Observable, connect, filter, merge, mergeMap, of, takeUntil, tap } from 'rxjs';
 import type { ErrorEvent, ServerEvent } from './events.js';
 import { GracefulShutdown } from './graceful.js';
+import { healthCheck } from './health.js';
 import { http1Protocol } from './http1.js';
 import { type ListenEvent, listen } from './listen.js';
 import { type ServeOptions, resolveServeOptions } from './options.js';
 import { respond } from './respond.js';
+import { shutdownSequence } from './shutdown-sequence.js';
 
 /**
  * A server as a cold Observable of its events. Subscribing binds and listens; the first
@@ -29,9 +15,13 @@ import { respond } from './respond.js';
  * (listener closed, every connection destroyed at once).
  *
  * ```
- * shutdown$:  ---------s-------------
- * server$:    -l-------d---------(c|)    l = listening, d = shutdown, c = closed
+ * shutdown$:  ---------s----------------
+ * server$:    -l-------(ds)---r--r--(c|)    l = listening, d = draining, s = shutdown,
+ *                                           r = remaining, c = closed
  * ```
+ *
+ * With a `drainDelay`, `shutdown` (the accept stop) comes that long after `draining`; the
+ * `deadline` counts from the signal either way (see {@link shutdownSequence}).
  *
  * Options are checked here, synchronously: a wrong one throws an `InvalidOptionError`
  * naming it. server$ errors only when it cannot serve at all (a `ListenError`); handler and
@@ -50,55 +40,41 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
   const config = resolveServeOptions(options);
   return new Observable<ServerEvent>((subscriber) => {
     const graceful = new GracefulShutdown();
-    const draining = new BehaviorSubject(false);
-    const draining$ = draining.pipe(
-      filter(Boolean),
-      take(1),
-      map((): void => undefined),
-    );
+    let ready = true;
+    const answerHealth = config.health && healthCheck(config.health, () => ready);
     const report = (event: ErrorEvent): void => subscriber.next(event);
+    const draining$ = graceful.shuttingDown$;
     const protocol = http1Protocol({
-      onRequest: (req, res) => respond(req, res, { handler: config.handler, draining$, report }),
+      onRequest: (req, res) => {
+        if (answerHealth && answerHealth(req, res)) return;
+        respond(req, res, { handler: config.handler, draining$, report });
+      },
       report,
     });
 
-    const accepting = (signals$: Observable<number>): Observable<ServerEvent> =>
-      listen(config).pipe(
-        takeUntil(signals$),
-        mergeMap((event: ListenEvent): Observable<ServerEvent> => {
-          if (event.type === 'connection') {
-            graceful.watch(protocol.accept(event.socket));
-            return EMPTY;
-          }
-          if (event.type === 'listening') return of(listening(event.address));
-          return of({ type: 'error', error: event.error });
-        }),
-      );
+    const accepting = listen(config).pipe(
+      mergeMap((event: ListenEvent): Observable<ServerEvent> => {
+        if (event.type === 'connection') {
+          graceful.watch(protocol.accept(event.socket));
+          return EMPTY;
+        }
+        if (event.type === 'listening') return of(listening(event.address));
+        return of({ type: 'error', error: event.error });
+      }),
+    );
 
-    const shuttingDown = (signals$: Observable<number>): Observable<ServerEvent> =>
-      defer(() =>
-        concat(
-          of<ServerEvent>({ type: 'shutdown', open: graceful.count }),
+    const lifecycle = shutdownSequence(graceful, config.shutdown$, config)
+      .pipe(
+        connect((sequence$) =>
           merge(
-            drain(graceful, {
-              deadline: config.deadline,
-              scheduler: config.scheduler,
-              force$: signals$.pipe(filter((index) => index > 0)),
-            }).pipe(map((result): ServerEvent => ({ type: 'closed', ...result }))),
-            // After drain() subscribed: connections have been told (so in-flight heads carry
-            // `Connection: close`) before handlers hear of it and hurry to reply.
-            defer(() => {
-              draining.next(true);
-              return EMPTY;
-            }),
+            sequence$.pipe(
+              tap((event) => {
+                if (event.type === 'draining') ready = false;
+              }),
+            ),
+            accepting.pipe(takeUntil(sequence$.pipe(filter((event) => event.type === 'shutdown')))),
           ),
         ),
-      );
-
-    const lifecycle = from(config.shutdown$)
-      .pipe(
-        map((_, index) => index),
-        connect((signals$) => concat(accepting(signals$), shuttingDown(signals$))),
       )
       .subscribe(subscriber);
 
@@ -106,11 +82,9 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
       lifecycle.unsubscribe();
       graceful.destroy();
       protocol.close();
-      draining.complete();
     };
   });
 }
-
 function listening(address: AddressInfo): ServerEvent {
   const unspecified = address.address === '::' || address.address === '0.0.0.0';
   const host = unspecified ? 'localhost' : address.address.includes(':') ? `[${address.address}]` : address.address;
