@@ -1,5 +1,7 @@
 export { serve } from './serve.js';
 export { fromSignals } from './signals.js';
+export { fromMessages } from './messages.js';
+export { setExitCode } from './exit-code.js';
 export { GracefulShutdown, type GracefulConnection, type ConnectionInfo, type RequestInfo } from './graceful.js';
 export { drain, type DrainOptions, type DrainResult } from './drain.js';
 export { shutdownSequence, type ShutdownSequenceOptions, type ShutdownSequenceEvent } from './shutdown-sequence.js';
