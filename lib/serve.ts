@@ -47,6 +47,10 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
     const protocol = http1Protocol({
       onRequest: (req, res) => {
         if (answerHealth && answerHealth(req, res)) return;
+        // While draining (readiness failing, still serving), each response asks the client
+        // to reconnect: by the accept stop, busy keep-alive clients have moved elsewhere
+        // and no request of theirs races the closing of an idle connection.
+        if (!ready && req.httpVersionMajor === 1) res.setHeader('connection', 'close');
         respond(req, res, { handler: config.handler, draining$, report });
       },
       report,

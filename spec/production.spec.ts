@@ -47,6 +47,7 @@ describe('serve in production (health endpoints, drainDelay, drain telemetry; en
       expect(during.map((res) => res.status)).to.deep.equal([503, 200, 200]);
       expect(during[0]!.headers['retry-after'], 'the deadline in seconds').to.equal('20');
       expect(during[2]!.body, 'the app still serves during the delay').to.equal('app');
+      expect(during[2]!.headers.connection, 'and asks keep-alive clients to reconnect (elsewhere)').to.equal('close');
       expect(handler.callCount, 'health requests never reach the handler').to.equal(1);
       shutdown$.next();
       await server.next('closed');
