@@ -1,10 +1,11 @@
 // A server set up for production: health endpoints, a drain delay for load balancers, the
-// signal policy (first SIGTERM/SIGINT drains, a second forces), pm2's `shutdown` message
-// and `wait_ready`, and an exit code that tells how it went. See docs/kubernetes.md.
+// signal policy (first SIGTERM/SIGINT drains, a second SIGINT forces), pm2's `shutdown`
+// message and `wait_ready`, and an exit code that tells how it went. It is also the worker
+// of demos/cluster.ts. See docs/kubernetes.md.
 //
 //   PORT=3000 DRAIN_DELAY=5000 DEADLINE=15000 node --import tsx demos/production.ts
-import { merge, timer, map } from 'rxjs';
-import { fromMessages, fromSignals, serve, setExitCode } from '../lib/index.js';
+import { map, timer } from 'rxjs';
+import { exitOnClose, serve, shutdownSignals } from '../lib/index.js';
 
 const port = Number(process.env['PORT'] ?? 3000);
 
@@ -24,9 +25,10 @@ serve({
     }
     return { body: `Hello from ${process.pid}\n` };
   },
-  shutdown$: merge(fromSignals('SIGINT', 'SIGTERM'), fromMessages('shutdown')),
+  // First SIGTERM, SIGINT or pm2's 'shutdown' message drains; a second SIGINT forces.
+  shutdown$: shutdownSignals(),
 })
-  .pipe(setExitCode())
+  .pipe(exitOnClose())
   .subscribe({
     next: (event) => {
       switch (event.type) {

@@ -1,7 +1,8 @@
 export { serve } from './serve.js';
 export { fromSignals } from './signals.js';
 export { fromMessages } from './messages.js';
-export { setExitCode } from './exit-code.js';
+export { shutdownSignals } from './shutdown-signals.js';
+export { exitOnClose } from './exit-on-close.js';
 export { GracefulShutdown, type GracefulConnection, type ConnectionInfo, type RequestInfo } from './graceful.js';
 export { drain, type DrainOptions, type DrainResult } from './drain.js';
 export { shutdownSequence, type ShutdownSequenceOptions, type ShutdownSequenceEvent } from './shutdown-sequence.js';

@@ -79,6 +79,23 @@ describe('signal policy (child processes running demos/production.ts)', function
     expect(leftOpen(child), 'nothing was left open').to.deep.equal([]);
   });
 
+  it('ignores a repeated SIGTERM (a process manager repeating itself, a primary forwarding it): the drain goes on', async () => {
+    const started = await production({ DRAIN_DELAY: '0', DEADLINE: '20000' });
+    child = started.child;
+    const req = await slowRequest(child, started.url, 300);
+    const response = once(req, 'response') as Promise<[IncomingMessage]>;
+    child.process.kill('SIGTERM');
+    await child.waitFor(/shutdown: accepts stopped/);
+    child.process.kill('SIGTERM');
+    const [res] = await response;
+    res.resume();
+    await once(res, 'end');
+    expect(res.statusCode).to.equal(200);
+    const { code, signal } = await child.exited();
+    expect({ code, signal }).to.deep.equal({ code: 0, signal: null });
+    expect(child.output()).to.contain('closed (graceful: true, drained: 1, forced: 0)');
+  });
+
   it("says ready and drains on pm2's `shutdown` message, then exits 0 by itself", async () => {
     const started = await production({ DRAIN_DELAY: '0' }, true);
     child = started.child;

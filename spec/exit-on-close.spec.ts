@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { of, throwError } from 'rxjs';
-import { type ServerEvent, setExitCode } from '../lib/index.js';
+import { type ServerEvent, exitOnClose } from '../lib/index.js';
 import { ListenError } from '../lib/errors.js';
 
-describe('setExitCode', () => {
+describe('exitOnClose', () => {
   let saved: typeof process.exitCode;
 
   beforeEach(() => {
@@ -18,12 +18,12 @@ describe('setExitCode', () => {
   const closed = (graceful: boolean): ServerEvent => ({ type: 'closed', graceful, drained: 1, forced: graceful ? 0 : 1 });
 
   it('sets exit code 1 after a forced close', () => {
-    of(closed(false)).pipe(setExitCode()).subscribe();
+    of(closed(false)).pipe(exitOnClose()).subscribe();
     expect(process.exitCode).to.equal(1);
   });
 
   it('leaves the exit code alone (0) after a graceful close', () => {
-    of(closed(true)).pipe(setExitCode()).subscribe();
+    of(closed(true)).pipe(exitOnClose()).subscribe();
     expect(process.exitCode).to.equal(undefined);
   });
 
@@ -31,7 +31,7 @@ describe('setExitCode', () => {
     const error = new ListenError('127.0.0.1:80', Object.assign(new Error('denied'), { code: 'EACCES' }));
     let received: unknown;
     throwError(() => error)
-      .pipe(setExitCode())
+      .pipe(exitOnClose())
       .subscribe({ error: (e: unknown) => (received = e) });
     expect(process.exitCode).to.equal(1);
     expect(received).to.equal(error);
