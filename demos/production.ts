@@ -33,7 +33,7 @@ serve({
     next: (event) => {
       switch (event.type) {
         case 'listening':
-          console.log(`listening on ${event.url}`);
+          console.log(`listening on ${event.url} (pid ${process.pid})`);
           process.send?.('ready'); // pm2's wait_ready; a cluster primary waits on 'listening' instead
           break;
         case 'draining':

@@ -1,0 +1,135 @@
+// node:cluster with rolling restarts: WORKERS copies of demos/production.ts share one port.
+//
+//   WORKERS=4 PORT=3000 DRAIN_DELAY=500 node --import tsx demos/cluster.ts
+//
+// - SIGHUP replaces the workers one at a time: start the new one, wait until it listens,
+//   then SIGTERM the old one, which stops taking connections and drains; then the next.
+// - The first SIGTERM or SIGINT is forwarded to every worker as SIGTERM (each drains); a
+//   second SIGINT is forwarded as is (each forces). The primary exits by itself once every
+//   worker has exited, with 1 if any did not close gracefully.
+// - A worker that dies on its own is replaced.
+//
+// Workers use shutdownSignals(), so a signal they get twice (a terminal's Ctrl+C reaches the
+// whole process group, and the primary forwards it too) drains once. Under pm2
+// (`exec_mode: 'cluster'`) pm2 is the primary: run demos/production.ts directly.
+import cluster, { type Worker } from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import {
+  EMPTY,
+  type Observable,
+  concat,
+  concatMap,
+  defer,
+  exhaustMap,
+  filter,
+  finalize,
+  forkJoin,
+  fromEvent,
+  ignoreElements,
+  map,
+  merge,
+  share,
+  take,
+  takeUntil,
+  tap,
+} from 'rxjs';
+import { fromSignals } from '../lib/index.js';
+
+const size = Number(process.env['WORKERS'] ?? availableParallelism());
+cluster.setupPrimary({ exec: fileURLToPath(new URL('./production.ts', import.meta.url)) });
+
+const workers = new Set<Worker>();
+let stopping = false;
+let ungraceful = 0;
+
+/** Forks a worker; emits it once it listens (completes empty if it exits before). */
+function started(): Observable<Worker> {
+  return defer(() => {
+    const worker = cluster.fork();
+    workers.add(worker);
+    const exit$ = exited(worker).pipe(share());
+    exit$.subscribe((code) => {
+      if (code !== 0) ungraceful++;
+      // Died without being told to (still in the set): replaced, unless all are stopping.
+      if (stopping || !workers.delete(worker)) return;
+      console.log(`primary: worker ${worker.process.pid} died, replacing it`);
+      started().subscribe();
+    });
+    return fromEvent(worker, 'listening').pipe(
+      take(1),
+      map(() => worker),
+      takeUntil(exit$),
+    );
+  });
+}
+
+/** Emits the exit code of `worker` once it has exited. */
+function exited(worker: Worker): Observable<number | null> {
+  return fromEvent(worker, 'exit', (code: number | null) => code).pipe(take(1));
+}
+
+/** Tells `worker` to drain (it stops taking connections at once) and emits once it has exited. */
+function retired(worker: Worker): Observable<unknown> {
+  return defer(() => {
+    workers.delete(worker);
+    const exit$ = exited(worker);
+    worker.process.kill('SIGTERM');
+    return exit$;
+  });
+}
+
+/** Replaces each current worker in turn: the new one listens before the old one drains. */
+function restarted(): Observable<never> {
+  return defer(() => {
+    console.log('primary: rolling restart');
+    const steps = [...workers].map((old) =>
+      started().pipe(
+        concatMap((fresh) => retired(old).pipe(tap(() => console.log(`primary: worker ${old.process.pid} replaced by ${fresh.process.pid}`)))),
+      ),
+    );
+    return concat(...steps).pipe(
+      ignoreElements(),
+      finalize(() => console.log('primary: restart done')),
+    );
+  });
+}
+
+/** Forwards SIGTERM to every worker and completes once all have exited; a second SIGINT forces them. */
+function stopped(stop$: Observable<NodeJS.Signals>): Observable<never> {
+  return defer(() => {
+    stopping = true;
+    console.log(`primary: stopping ${workers.size} workers`);
+    const all = [...workers];
+    all.forEach((worker) => worker.process.kill('SIGTERM'));
+    const forcing$ = stop$.pipe(
+      filter((signal) => signal === 'SIGINT'),
+      tap(() => all.forEach((worker) => worker.process.kill('SIGINT'))),
+      ignoreElements(),
+    );
+    if (all.length === 0) return EMPTY;
+    return merge(forkJoin(all.map(exited)), forcing$).pipe(take(1), ignoreElements());
+  });
+}
+
+const signals$ = fromSignals('SIGHUP', 'SIGINT', 'SIGTERM').pipe(share());
+const stop$ = signals$.pipe(filter((signal) => signal !== 'SIGHUP'));
+
+concat(
+  forkJoin(Array.from({ length: size }, () => started())).pipe(
+    tap((all) => console.log(`primary ${process.pid}: ${all.length} workers listening`)),
+    ignoreElements(),
+  ),
+  // Each SIGHUP restarts (one during a restart is ignored), until the first SIGTERM/SIGINT.
+  signals$.pipe(
+    takeUntil(stop$),
+    filter((signal) => signal === 'SIGHUP'),
+    exhaustMap(() => restarted()),
+  ),
+  stopped(stop$),
+).subscribe({
+  complete: () => {
+    console.log(`primary: all workers exited${ungraceful ? `, ${ungraceful} not gracefully` : ''}`);
+    process.exitCode = ungraceful ? 1 : 0;
+  },
+});
