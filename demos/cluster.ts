@@ -7,7 +7,7 @@
 // - The first SIGTERM or SIGINT is forwarded to every worker as SIGTERM (each drains); a
 //   second SIGINT is forwarded as is (each forces). The primary exits by itself once every
 //   worker has exited, with 1 if any did not close gracefully.
-// - A worker that dies on its own is replaced.
+// - A worker that dies on its own is not replaced here: that is a process manager's job.
 //
 // Workers use shutdownSignals(), so a signal they get twice (a terminal's Ctrl+C reaches the
 // whole process group, and the primary forwards it too) drains once. Under pm2
@@ -27,6 +27,7 @@ import {
   forkJoin,
   fromEvent,
   ignoreElements,
+  connect,
   map,
   merge,
   share,
@@ -40,7 +41,6 @@ const size = Number(process.env['WORKERS'] ?? availableParallelism());
 cluster.setupPrimary({ exec: fileURLToPath(new URL('./production.ts', import.meta.url)) });
 
 const workers = new Set<Worker>();
-let stopping = false;
 let ungraceful = 0;
 
 /** Forks a worker; emits it once it listens (completes empty if it exits before). */
@@ -50,11 +50,8 @@ function started(): Observable<Worker> {
     workers.add(worker);
     const exit$ = exited(worker).pipe(share());
     exit$.subscribe((code) => {
+      workers.delete(worker);
       if (code !== 0) ungraceful++;
-      // Died without being told to (still in the set): replaced, unless all are stopping.
-      if (stopping || !workers.delete(worker)) return;
-      console.log(`primary: worker ${worker.process.pid} died, replacing it`);
-      started().subscribe();
     });
     return fromEvent(worker, 'listening').pipe(
       take(1),
@@ -98,7 +95,6 @@ function restarted(): Observable<never> {
 /** Forwards SIGTERM to every worker and completes once all have exited; a second SIGINT forces them. */
 function stopped(stop$: Observable<NodeJS.Signals>): Observable<never> {
   return defer(() => {
-    stopping = true;
     console.log(`primary: stopping ${workers.size} workers`);
     const all = [...workers];
     all.forEach((worker) => worker.process.kill('SIGTERM'));
@@ -112,24 +108,30 @@ function stopped(stop$: Observable<NodeJS.Signals>): Observable<never> {
   });
 }
 
-const signals$ = fromSignals('SIGHUP', 'SIGINT', 'SIGTERM').pipe(share());
-const stop$ = signals$.pipe(filter((signal) => signal !== 'SIGHUP'));
-
-concat(
-  forkJoin(Array.from({ length: size }, () => started())).pipe(
-    tap((all) => console.log(`primary ${process.pid}: ${all.length} workers listening`)),
-    ignoreElements(),
-  ),
-  // Each SIGHUP restarts (one during a restart is ignored), until the first SIGTERM/SIGINT.
-  signals$.pipe(
-    takeUntil(stop$),
-    filter((signal) => signal === 'SIGHUP'),
-    exhaustMap(() => restarted()),
-  ),
-  stopped(stop$),
-).subscribe({
-  complete: () => {
-    console.log(`primary: all workers exited${ungraceful ? `, ${ungraceful} not gracefully` : ''}`);
-    process.exitCode = ungraceful ? 1 : 0;
-  },
-});
+fromSignals('SIGHUP', 'SIGINT', 'SIGTERM')
+  .pipe(
+    connect((signals$) => {
+      const stop$ = signals$.pipe(filter((signal) => signal !== 'SIGHUP'));
+      return concat(
+        // Until the first SIGTERM/SIGINT (even during the start): start, then each SIGHUP
+        // restarts; one during the start or a restart is ignored.
+        concat(
+          forkJoin(Array.from({ length: size }, () => started())).pipe(
+            tap((all) => console.log(`primary ${process.pid}: ${all.length} workers listening`)),
+            ignoreElements(),
+          ),
+          signals$.pipe(
+            filter((signal) => signal === 'SIGHUP'),
+            exhaustMap(() => restarted()),
+          ),
+        ).pipe(takeUntil(stop$)),
+        stopped(stop$),
+      );
+    }),
+  )
+  .subscribe({
+    complete: () => {
+      console.log(`primary: all workers exited${ungraceful ? `, ${ungraceful} not gracefully` : ''}`);
+      process.exitCode = ungraceful ? 1 : 0;
+    },
+  });
