@@ -99,4 +99,26 @@ describe('Kubernetes pod termination (a simulated kubelet against a child proces
     expect(child.output()).to.match(/closed \(graceful: true, drained: \d+, forced: 0\)/);
     console.log(`      ${results.ok} requests ok, ${results.servedAfterSigterm} after SIGTERM, 0 failed; probes: ${probes.join(' ')}`);
   });
+
+  it('is cut by SIGKILL when the grace period is shorter than the drain needs (why it must exceed drainDelay + deadline)', async () => {
+    const shortGrace = DRAIN_DELAY / 2;
+    child = start(process.execPath, ['--import', 'tsx', 'demos/production.ts'], {
+      PORT: '0',
+      DRAIN_DELAY: String(DRAIN_DELAY),
+      DEADLINE: String(DEADLINE),
+    });
+    const [, url] = await child.waitFor(/listening on (http:\/\/\S+)/);
+    const request = get(url!, { agent: new Agent({ keepAlive: false }), path: `/slow?ms=${DRAIN_DELAY * 2}` });
+    const failed = request.then(
+      () => 'answered',
+      (error: NodeJS.ErrnoException) => error.code,
+    );
+    await child.waitFor(/slow request for/);
+    child.process.kill('SIGTERM');
+    timers.push(setTimeout(() => child?.process.kill('SIGKILL'), shortGrace));
+    const { signal } = await child.exited();
+    expect(signal).to.equal('SIGKILL');
+    expect(await failed, 'the request in flight was cut').to.equal('ECONNRESET');
+    expect(child.output()).not.to.contain('closed (');
+  });
 });
