@@ -1,6 +1,7 @@
 import {
   BehaviorSubject,
   type Observable,
+  ReplaySubject,
   catchError,
   defaultIfEmpty,
   defer,
@@ -9,7 +10,6 @@ import {
   map,
   mergeMap,
   of,
-  ReplaySubject,
   shareReplay,
   take,
 } from 'rxjs';

@@ -89,6 +89,7 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
     };
   });
 }
+
 function listening(address: AddressInfo): ServerEvent {
   const unspecified = address.address === '::' || address.address === '0.0.0.0';
   const host = unspecified ? 'localhost' : address.address.includes(':') ? `[${address.address}]` : address.address;

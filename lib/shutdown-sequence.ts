@@ -63,9 +63,10 @@ export type ShutdownSequenceEvent = DrainingEvent | ShutdownEvent | RemainingEve
  * process exit). `shutdown$` is subscribed once.
  *
  * ```
- * shutdown$:   --s---------------------     drainDelay 3, deadline 8
- * connection:  ------------------c         (closes by itself at 18)
- * sequence:    --d--s-----(oc|)             d = draining, s = shutdown, o = overdue, c = closed
+ * shutdown$:   --s----------------     drainDelay 3, deadline 8
+ * connection:  ------------------c     (would close by itself at 18)
+ * sequence:    --d--s----(orc|)        d = draining, s = shutdown, o = overdue,
+ *                                      r = remaining (0 open), c = closed
  * ```
  *
  * @example
