@@ -11,8 +11,10 @@ describe('demos/cluster (node:cluster rolling restart, child processes)', functi
   this.timeout(60_000);
   let child: Child | undefined;
   const agents: Agent[] = [];
+  let loading = false;
 
   afterEach(() => {
+    loading = false;
     agents.forEach((agent) => agent.destroy());
     agents.length = 0;
     // Killing the process group: the workers too.
@@ -25,7 +27,7 @@ describe('demos/cluster (node:cluster rolling restart, child processes)', functi
     await child.waitFor(new RegExp(`primary \\d+: ${WORKERS} workers listening`));
     const [, url] = await child.waitFor(/listening on (http:\/\/\S+)/);
 
-    let loading = true;
+    loading = true;
     const results = { ok: 0, failed: [] as string[], servedBy: new Map<string, number>() };
     const warmedUp = promiseToResolve();
     const client = async (): Promise<void> => {

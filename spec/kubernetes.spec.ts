@@ -36,7 +36,8 @@ describe('Kubernetes pod termination (a simulated kubelet against a child proces
       DRAIN_DELAY: String(DRAIN_DELAY),
       DEADLINE: String(DEADLINE),
     });
-    const [, url] = await child.waitFor(/listening on (http:\/\/\S+)/);
+    const pod = child;
+    const [, url] = await pod.waitFor(/listening on (http:\/\/\S+)/);
 
     // The clients, through a load balancer (kube-proxy, an ingress): each keeps one
     // keep-alive connection. Once the pod is out of rotation no new connection reaches it,
@@ -80,7 +81,7 @@ describe('Kubernetes pod termination (a simulated kubelet against a child proces
           // failureThreshold 1: the endpoint leaves the rotation.
           if (status !== 200) inRotation = false;
         });
-      if (child!.process.exitCode === null) timers.push(setTimeout(probe, PROBE_PERIOD));
+      if (pod.process.exitCode === null && pod.process.signalCode === null) timers.push(setTimeout(probe, PROBE_PERIOD));
     };
     probe();
 
