@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { Agent } from 'node:http';
+import { Agent, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import sinon from 'sinon';
-import { Subject } from 'rxjs';
+import { NEVER, Subject, concat, of, takeUntil } from 'rxjs';
 import type { Reply, ServerEvent } from '../lib/index.js';
 import { get, noTcpHandlesLeft, send, signal, startServer, type TestServer } from './support/server.js';
 
@@ -89,6 +89,34 @@ describe('serve in production (health endpoints, drainDelay, drain telemetry; en
       const [error] = (await once(refused, 'error')) as [NodeJS.ErrnoException];
       expect(error.code).to.equal('ECONNREFUSED');
       expect(await server.next('closed')).to.deep.equal({ type: 'closed', graceful: true, drained: 0, forced: 0 });
+    });
+  });
+
+  describe('ctx.draining$ with a drainDelay (sinon fake timers)', () => {
+    it('lets a stream run through the delay and ends it at the accept stop, when connections are told', async () => {
+      clock = sinon.useFakeTimers(TIMERS_ONLY);
+      const shutdown$ = new Subject<void>();
+      server = await startServer({
+        handler: (_req, ctx) => ({ body: concat(of('first\n'), NEVER.pipe(takeUntil(ctx.draining$)), of('bye\n')) }),
+        shutdown$,
+        drainDelay: 2_000,
+      });
+      const req = send(server.url, { agent });
+      const [res] = (await once(req, 'response')) as [IncomingMessage];
+      let body = '';
+      const firstChunk = once(res, 'data');
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      const ended = once(res, 'end');
+      await firstChunk;
+      shutdown$.next();
+      await server.next('draining');
+      await clock.tickAsync(1_999);
+      expect(body, 'still streaming during the delay').to.equal('first\n');
+      expect(res.complete).to.equal(false);
+      await clock.tickAsync(1);
+      await ended;
+      expect(body).to.equal('first\nbye\n');
+      expect(await server.next('closed')).to.deep.equal({ type: 'closed', graceful: true, drained: 1, forced: 0 });
     });
   });
 
