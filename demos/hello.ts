@@ -27,7 +27,7 @@ serve({
     else if (event.type === 'closed') {
       console.log(`closed (graceful: ${event.graceful}, drained: ${event.drained}, forced: ${event.forced})`);
       process.exitCode = event.graceful ? 0 : 1;
-    } else console.error(`error: ${event.error.message}`);
+    } else if (event.type === 'error') console.error(`error: ${event.error.message}`);
   },
   error: (error: Error) => {
     console.error(error.message);

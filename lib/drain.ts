@@ -44,8 +44,8 @@ export interface DrainResult {
  * ```
  */
 export interface DrainOptions {
-  /** Milliseconds from the start of the drain until the rest is destroyed. */
-  readonly deadline: number;
+  /** Milliseconds from the start of the drain until the rest is destroyed; default: none. */
+  readonly deadline?: number;
   /** What times the deadline; a `TestScheduler` in marble tests. Default: `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
   /** Its first emission destroys the rest at once (a second Ctrl+C). Default: never. */
@@ -85,7 +85,9 @@ export function drain(graceful: GracefulShutdown, options: DrainOptions): Observ
       .subscribe(([before, after]) => (drained += before - after));
     return merge(
       graceful.shutdown().pipe(map(() => 'drained' as const)),
-      timer(options.deadline, options.scheduler ?? asyncScheduler).pipe(map(() => 'expired' as const)),
+      options.deadline === undefined
+        ? NEVER
+        : timer(options.deadline, options.scheduler ?? asyncScheduler).pipe(map(() => 'expired' as const)),
       from(options.force$ ?? NEVER).pipe(map(() => 'forced' as const)),
     ).pipe(
       take(1),

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { RxServeError } from './errors.js';
+import type { ConnectionInfo } from './graceful.js';
 
 /**
  * The first event of a server: it is bound and accepting.
@@ -17,6 +18,21 @@ export interface ListeningEvent {
 }
 
 /**
+ * Shutdown was signalled: readiness now fails (503) so load balancers stop sending, while
+ * the server keeps accepting and serving for `drainDelay` ms; then comes `shutdown`.
+ *
+ * @example
+ * ```ts
+ * server$.subscribe((e) => e.type === 'draining' && console.log('readiness failing'));
+ * ```
+ */
+export interface DrainingEvent {
+  readonly type: 'draining';
+  /** Connections open at the moment shutdown was signalled. */
+  readonly open: number;
+}
+
+/**
  * Graceful shutdown began: accepts are stopped and every connection was told to drain.
  *
  * @example
@@ -28,6 +44,42 @@ export interface ShutdownEvent {
   readonly type: 'shutdown';
   /** Connections open at the moment shutdown began. */
   readonly open: number;
+}
+
+/**
+ * While draining (after `shutdown`), the open count changed: a connection closed.
+ *
+ * @example
+ * ```ts
+ * server$.subscribe((e) => e.type === 'remaining' && console.log(`${e.open} open`, e.byProtocol));
+ * // 2 open { http1: 1, websocket: 1 }
+ * ```
+ */
+export interface RemainingEvent {
+  readonly type: 'remaining';
+  /** Connections still open. */
+  readonly open: number;
+  /** The same, by protocol (`http1`, `http2`, `websocket`...); protocols with none left out. */
+  readonly byProtocol: Readonly<Record<string, number>>;
+}
+
+/**
+ * The deadline passed (or a second shutdown$ emission came) with connections still open:
+ * what each was busy with, just before they are destroyed. Comes before `closed`.
+ *
+ * @example
+ * ```ts
+ * server$.subscribe((e) => {
+ *   if (e.type === 'overdue') for (const c of e.connections) console.warn(c.protocol, c.requests);
+ * });
+ * // http1 [ { method: 'GET', url: '/export.csv', age: 10003 } ]
+ * ```
+ */
+export interface OverdueEvent {
+  readonly type: 'overdue';
+  /** `deadline`: the deadline passed; `forced`: a second shutdown$ emission. */
+  readonly reason: 'deadline' | 'forced';
+  readonly connections: readonly ConnectionInfo[];
 }
 
 /**
@@ -67,7 +119,9 @@ export interface ErrorEvent {
 }
 
 /**
- * Everything `serve()` tells its subscriber, discriminated by `type`.
+ * Everything `serve()` tells its subscriber, discriminated by `type`, in this order:
+ * `listening`, then on shutdown `draining` → `shutdown` → `remaining`* → `overdue`? →
+ * `closed`; `error` at any time.
  *
  * @example
  * ```ts
@@ -76,4 +130,11 @@ export interface ErrorEvent {
  * });
  * ```
  */
-export type ServerEvent = ListeningEvent | ShutdownEvent | ClosedEvent | ErrorEvent;
+export type ServerEvent =
+  | ListeningEvent
+  | DrainingEvent
+  | ShutdownEvent
+  | RemainingEvent
+  | OverdueEvent
+  | ClosedEvent
+  | ErrorEvent;

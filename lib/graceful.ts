@@ -3,6 +3,9 @@ import {
   BehaviorSubject,
   type Observable,
   type Subscription,
+  ReplaySubject,
+  catchError,
+  defaultIfEmpty,
   defer,
   distinctUntilChanged,
   forkJoin,
@@ -32,7 +35,48 @@ export interface GracefulConnection {
   gracefulShutdown(): void;
   /** Close at once, abandoning whatever is in flight. */
   destroy(): void;
+  /** What it speaks (`http1`, `http2`, `websocket`...), to count open connections by protocol. */
+  readonly protocol?: string;
+  /** What it is busy with now, for an operator to see what blocks a shutdown. */
+  describe?(): ConnectionInfo;
 }
+
+/**
+ * What a connection still open is busy with: its in-flight requests (for a WebSocket, its
+ * upgrade request, whose `url` is the socket's path).
+ *
+ * @example
+ * ```ts
+ * const info: ConnectionInfo = {
+ *   protocol: 'http1',
+ *   remote: { address: '10.0.0.7', port: 51234 },
+ *   requests: [{ method: 'GET', url: '/export.csv', age: 9_950 }],
+ * };
+ * ```
+ */
+export interface ConnectionInfo {
+  readonly protocol: string;
+  readonly remote?: { readonly address: string | undefined; readonly port: number | undefined };
+  readonly requests: readonly RequestInfo[];
+}
+
+/**
+ * A request in flight on a connection.
+ *
+ * @example
+ * ```ts
+ * const request: RequestInfo = { method: 'POST', url: '/upload', age: 1_200 };
+ * ```
+ */
+export interface RequestInfo {
+  readonly method: string;
+  readonly url: string;
+  /** Milliseconds since the request arrived. */
+  readonly age: number;
+}
+
+/** The protocol label of a connection that does not say. */
+const UNLABELLED = 'other';
 
 /**
  * Coordinates the graceful shutdown of many connections: the RxJS counterpart of
@@ -58,6 +102,8 @@ export interface GracefulConnection {
 export class GracefulShutdown {
   private readonly open = new Map<GracefulConnection, Observable<void>>();
   private readonly openCount = new BehaviorSubject(0);
+  private readonly openByProtocol = new Map<string, number>();
+  private readonly told = new ReplaySubject<void>(1);
   private shuttingDown = false;
 
   /**
@@ -80,6 +126,44 @@ export class GracefulShutdown {
    */
   get count(): number {
     return this.open.size;
+  }
+
+  /**
+   * The number of watched connections still open, by their `protocol` (`other` for those
+   * that do not say); protocols with none open are left out.
+   *
+   * @example
+   * ```ts
+   * graceful.countByProtocol; // { http1: 3, websocket: 1 }
+   * ```
+   */
+  get countByProtocol(): Readonly<Record<string, number>> {
+    return Object.fromEntries(this.openByProtocol);
+  }
+
+  /**
+   * Emits once, then completes, when `shutdown()` has told every watched connection to
+   * shut down (at once to a later subscriber). Work that should end with the server (a
+   * long poll, a stream) listens to it: by then a response not yet begun will carry
+   * `Connection: close`.
+   *
+   * @example
+   * ```ts
+   * interval(1000).pipe(takeUntil(graceful.shuttingDown$)).subscribe(tick);
+   * ```
+   */
+  readonly shuttingDown$: Observable<void> = this.told.asObservable();
+
+  /**
+   * Describes each watched connection still open (see {@link GracefulConnection.describe}).
+   *
+   * @example
+   * ```ts
+   * for (const { protocol, requests } of graceful.describe()) console.log(protocol, requests);
+   * ```
+   */
+  describe(): ConnectionInfo[] {
+    return [...this.open.keys()].map((conn) => conn.describe?.() ?? { protocol: conn.protocol ?? UNLABELLED, requests: [] });
   }
 
   /**
@@ -124,6 +208,7 @@ export class GracefulShutdown {
     if (done) watching.unsubscribe();
     // closed$ may have closed synchronously during subscribe: forget() already ran then.
     if (this.open.has(conn)) {
+      this.tally(conn, +1);
       this.openCount.next(this.open.size);
       if (this.shuttingDown) conn.gracefulShutdown();
     }
@@ -144,6 +229,8 @@ export class GracefulShutdown {
     return defer(() => {
       this.shuttingDown = true;
       for (const conn of [...this.open.keys()]) conn.gracefulShutdown();
+      this.told.next();
+      this.told.complete();
       return this.allClosed();
     });
   }
@@ -174,6 +261,14 @@ export class GracefulShutdown {
 
   private forget(conn: GracefulConnection): void {
     if (!this.open.delete(conn)) return;
+    this.tally(conn, -1);
     this.openCount.next(this.open.size);
+  }
+
+  private tally(conn: GracefulConnection, change: 1 | -1): void {
+    const protocol = conn.protocol ?? UNLABELLED;
+    const count = (this.openByProtocol.get(protocol) ?? 0) + change;
+    if (count === 0) this.openByProtocol.delete(protocol);
+    else this.openByProtocol.set(protocol, count);
   }
 }

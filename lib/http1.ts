@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { type Observable, fromEvent } from 'rxjs';
 import { ClientError } from './errors.js';
 import type { ErrorEvent } from './events.js';
-import type { GracefulConnection } from './graceful.js';
+import type { ConnectionInfo, GracefulConnection } from './graceful.js';
 import type { Protocol } from './protocol.js';
 import { refuseUpgrade } from './refuse-upgrade.js';
 
@@ -126,8 +126,10 @@ const enum State {
 
 class Http1Connection implements GracefulConnection {
   readonly closed$: Observable<unknown>;
+  readonly protocol = 'http1';
   private state = State.Open;
-  private readonly inFlight = new Set<ServerResponse>();
+  /** Each response in flight, with when its request arrived (for `describe()`). */
+  private readonly inFlight = new Map<ServerResponse, number>();
   /** `socket.bytesRead` when the last response closed: more means a request has begun. */
   private bytesReadWhenIdle = 0;
   /** What the socket became after an upgrade; it drains and destroys from then on. */
@@ -142,7 +144,7 @@ class Http1Connection implements GracefulConnection {
 
   /** Whether a response has started on this connection (its head is out). */
   get isAnswering(): boolean {
-    for (const res of this.inFlight) if (res.headersSent) return true;
+    for (const res of this.inFlight.keys()) if (res.headersSent) return true;
     return false;
   }
 
@@ -156,8 +158,22 @@ class Http1Connection implements GracefulConnection {
     this.upgraded = upgraded;
   }
 
+  describe(): ConnectionInfo {
+    if (this.upgraded?.describe) return this.upgraded.describe();
+    const now = Date.now();
+    return {
+      protocol: this.protocol,
+      remote: { address: this.socket.remoteAddress, port: this.socket.remotePort },
+      requests: [...this.inFlight].map(([res, arrived]) => ({
+        method: res.req.method ?? '',
+        url: res.req.url ?? '',
+        age: now - arrived,
+      })),
+    };
+  }
+
   track(res: ServerResponse): void {
-    this.inFlight.add(res);
+    this.inFlight.set(res, Date.now());
     if (this.state !== State.Open) res.setHeader('connection', 'close');
     res.once('close', () => {
       this.inFlight.delete(res);
@@ -184,7 +200,7 @@ class Http1Connection implements GracefulConnection {
       else this.closeIdleSoon();
       return;
     }
-    for (const res of this.inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+    for (const res of this.inFlight.keys()) if (!res.headersSent) res.setHeader('connection', 'close');
   }
 
   destroy(): void {

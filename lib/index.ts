@@ -6,8 +6,13 @@
  */
 export { serve } from './serve.js';
 export { fromSignals } from './signals.js';
-export { GracefulShutdown, type GracefulConnection } from './graceful.js';
+export { fromMessages } from './messages.js';
+export { shutdownSignals } from './shutdown-signals.js';
+export { exitOnClose } from './exit-on-close.js';
+export { GracefulShutdown, type GracefulConnection, type ConnectionInfo, type RequestInfo } from './graceful.js';
 export { drain, type DrainOptions, type DrainResult } from './drain.js';
+export { shutdownSequence, type ShutdownSequenceOptions, type ShutdownSequenceEvent } from './shutdown-sequence.js';
+export type { HealthOptions } from './health.js';
 export { listen, type ListenEvent, type ListenOptions } from './listen.js';
 export type { ServeOptions } from './options.js';
 export type { Handler, RequestContext, ServerRequest } from './respond.js';
@@ -20,7 +25,16 @@ export type {
   WebSocketOutput,
   WebSocketRoutes,
 } from './websocket.js';
-export type { ServerEvent, ListeningEvent, ShutdownEvent, ClosedEvent, ErrorEvent } from './events.js';
+export type {
+  ServerEvent,
+  ListeningEvent,
+  DrainingEvent,
+  ShutdownEvent,
+  RemainingEvent,
+  OverdueEvent,
+  ClosedEvent,
+  ErrorEvent,
+} from './events.js';
 export {
   RxServeError,
   InvalidOptionError,

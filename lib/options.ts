@@ -1,5 +1,6 @@
 import { NEVER, type ObservableInput, type SchedulerLike, asyncScheduler } from 'rxjs';
 import { InvalidOptionError } from './errors.js';
+import type { HealthConfig, HealthOptions } from './health.js';
 import { isObservableInput } from './reply.js';
 import type { Handler } from './respond.js';
 import type { BufferFullPolicy, WebSocketHandler, WebSocketRoutes } from './websocket.js';
@@ -27,6 +28,14 @@ export interface ServeOptions {
   readonly shutdown$?: ObservableInput<unknown>;
   /** Milliseconds from the start of shutdown until what is left is destroyed; default 10 000. */
   readonly deadline?: number;
+  /**
+   * Milliseconds from the first `shutdown$` emission until accepts stop, serving as usual
+   * meanwhile with readiness failing, so load balancers stop sending first (what a
+   * Kubernetes preStop sleep is for); default 0. Part of `deadline`, so at most it.
+   */
+  readonly drainDelay?: number;
+  /** Health endpoints answered before the handler: `true` for `/readyz` and `/livez`; default none. */
+  readonly health?: true | HealthOptions;
   /** What times the deadline; a `TestScheduler` in marble tests; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
   /** The listen backlog; default as node's. */
@@ -65,6 +74,8 @@ export interface ServeConfig {
   readonly handler: Handler;
   readonly shutdown$: ObservableInput<unknown>;
   readonly deadline: number;
+  readonly drainDelay: number;
+  readonly health: HealthConfig | undefined;
   readonly scheduler: SchedulerLike;
   readonly backlog: number | undefined;
   readonly websocket: WebSocketHandler | WebSocketRoutes | undefined;
@@ -76,8 +87,16 @@ export interface ServeConfig {
   readonly websocketOnBufferFull: BufferFullPolicy;
 }
 
-const KNOWN_OPTIONS = new Set(['port', 'host', 'handler', 'shutdown$', 'deadline', 'scheduler', 'backlog']);
-const WEBSOCKET_OPTIONS = [
+const KNOWN_OPTIONS = new Set([
+  'port',
+  'host',
+  'handler',
+  'shutdown$',
+  'deadline',
+  'scheduler',
+  'backlog',
+  'drainDelay',
+  'health',
   'websocket',
   'websocketShutdownCode',
   'websocketShutdownReason',
@@ -85,8 +104,8 @@ const WEBSOCKET_OPTIONS = [
   'websocketHeartbeat',
   'websocketMaxBufferedAmount',
   'websocketOnBufferFull',
-];
-for (const name of WEBSOCKET_OPTIONS) KNOWN_OPTIONS.add(name);
+]);
+const KNOWN_HEALTH_OPTIONS = new Set(['readiness', 'liveness', 'retryAfter']);
 
 /**
  * Checks `options` and fills in the defaults; throws an {@link InvalidOptionError} naming
@@ -106,7 +125,17 @@ export function resolveServeOptions(options: ServeOptions): ServeConfig {
       throw InvalidOptionError.unknown(name, KNOWN_OPTIONS);
     }
   }
-  const { port = 0, host, handler, shutdown$ = NEVER, deadline = 10_000, scheduler = asyncScheduler, backlog } = options;
+  const {
+    port = 0,
+    host,
+    handler,
+    shutdown$ = NEVER,
+    deadline = 10_000,
+    scheduler = asyncScheduler,
+    backlog,
+    drainDelay = 0,
+    health,
+  } = options;
   check('port', Number.isInteger(port) && port >= 0 && port <= 65535, 'an integer from 0 to 65535', port);
   check('host', host === undefined || (typeof host === 'string' && host.length > 0), 'a non-empty string', host);
   check('handler', typeof handler === 'function', 'a function `(req, ctx) => Reply`', handler);
@@ -124,7 +153,43 @@ export function resolveServeOptions(options: ServeOptions): ServeConfig {
     'a positive integer',
     backlog,
   );
-  return { port, host, handler, shutdown$, deadline, scheduler, backlog, ...resolveWebSocketOptions(options) };
+  check(
+    'drainDelay',
+    typeof drainDelay === 'number' && Number.isFinite(drainDelay) && drainDelay >= 0 && drainDelay <= deadline,
+    `a finite number from 0 to \`deadline\` (${deadline}), which counts from the same signal`,
+    drainDelay,
+  );
+  return {
+    port,
+    host,
+    handler,
+    shutdown$,
+    deadline,
+    drainDelay,
+    health: resolveHealth(health, deadline),
+    scheduler,
+    backlog,
+    ...resolveWebSocketOptions(options),
+  };
+}
+
+function resolveHealth(health: true | HealthOptions | undefined, deadline: number): HealthConfig | undefined {
+  if (health === undefined) return undefined;
+  check('health', health === true || (typeof health === 'object' && health !== null), '`true` or an object', health);
+  const options = health === true ? {} : health;
+  for (const name of Object.keys(options)) {
+    if (!KNOWN_HEALTH_OPTIONS.has(name)) throw InvalidOptionError.unknown(`health.${name}`, KNOWN_HEALTH_OPTIONS);
+  }
+  const { readiness = '/readyz', liveness = '/livez', retryAfter = Math.max(1, Math.ceil(deadline / 1000)) } = options;
+  for (const [name, path] of [
+    ['readiness', readiness],
+    ['liveness', liveness],
+  ] as const) {
+    check(`health.${name}`, typeof path === 'string' && path.startsWith('/'), 'a path starting with `/`', path);
+  }
+  check('health', readiness !== liveness, 'different paths for `readiness` and `liveness`', readiness);
+  check('health.retryAfter', Number.isInteger(retryAfter) && retryAfter >= 0, 'an integer number of seconds >= 0', retryAfter);
+  return { readiness, liveness, retryAfter };
 }
 
 const MiB = 1024 * 1024;

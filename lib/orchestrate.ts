@@ -1,21 +1,6 @@
-import {
-  EMPTY,
-  type Observable,
-  type ObservableInput,
-  type SchedulerLike,
-  concat,
-  connect,
-  defer,
-  filter,
-  from,
-  map,
-  merge,
-  of,
-  takeUntil,
-} from 'rxjs';
-import { drain } from './drain.js';
-import type { ClosedEvent, ShutdownEvent } from './events.js';
+import { type Observable, type ObservableInput, type SchedulerLike, connect, filter, merge, takeUntil } from 'rxjs';
 import type { GracefulShutdown } from './graceful.js';
+import { type ShutdownSequenceEvent, shutdownSequence } from './shutdown-sequence.js';
 
 /**
  * What {@link orchestrate} composes.
@@ -26,30 +11,30 @@ import type { GracefulShutdown } from './graceful.js';
  * ```
  */
 export interface OrchestrateOptions<E> {
-  /** The accept loop's events; it is unsubscribed at the first `shutdown$` emission. */
+  /** The accept loop's events; it is unsubscribed at the accept stop (the `shutdown` event). */
   readonly accepting: Observable<E>;
-  /** Watches the accepted connections; told to shut down when the accept loop stops. */
+  /** Watches the accepted connections; told to shut down at the accept stop. */
   readonly graceful: GracefulShutdown;
   /** The first emission starts the graceful shutdown, any later one forces it. */
   readonly shutdown$: ObservableInput<unknown>;
-  /** Milliseconds from the start of shutdown until what is left is destroyed. */
+  /** Milliseconds from the first `shutdown$` emission until what is left is destroyed. */
   readonly deadline: number;
-  /** What times the deadline; default `asyncScheduler`. */
+  /** Milliseconds from the first `shutdown$` emission to the accept stop; default 0. */
+  readonly drainDelay?: number;
+  /** What times the delay and the deadline; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
-  /** Called once every connection has been told to shut down (so after `gracefulShutdown()`). */
-  readonly onDraining?: () => void;
 }
 
 /**
- * A server's lifecycle, sockets aside: the accept loop's events until `shutdown$` first
- * emits, then a `shutdown` event and the drain of `graceful` raced with the deadline and
- * any later `shutdown$` emission, ending with a `closed` event. `serve()` runs it over
- * real sockets, `rxserve/testing`'s `simulateServer()` over fake connections.
+ * A server's lifecycle, sockets aside: the accept loop's events merged with the
+ * {@link shutdownSequence} of `graceful`, the accept loop being stopped at its `shutdown`
+ * event. `serve()` runs it over real sockets, `rxserve/testing`'s `simulateServer()` over
+ * fake connections.
  *
  * ```
- * accepting:  -l--c--c--------
- * shutdown$:  ---------s------
- * result:     -l-------d---(c|)    d = shutdown, c = closed
+ * accepting:  -l--c--c---------
+ * shutdown$:  ---------s-------
+ * result:     -l-------(ds)-(c|)    d = draining, s = shutdown, c = closed
  * ```
  *
  * @example
@@ -57,32 +42,14 @@ export interface OrchestrateOptions<E> {
  * orchestrate({ accepting, graceful, shutdown$: fromSignals('SIGTERM'), deadline: 10_000 }).subscribe(console.log);
  * ```
  */
-export function orchestrate<E>(options: OrchestrateOptions<E>): Observable<E | ShutdownEvent | ClosedEvent> {
-  const { graceful } = options;
-  // The emissions are indexed once and shared: the first stops the accept loop and starts
-  // the drain, a later one is the drain's force$.
-  return from(options.shutdown$).pipe(
-    map((_, index) => index),
-    connect((signals$) =>
-      concat(
-        options.accepting.pipe(takeUntil(signals$)),
-        defer(() =>
-          concat(
-            of<ShutdownEvent>({ type: 'shutdown', open: graceful.count }),
-            merge(
-              drain(graceful, {
-                deadline: options.deadline,
-                scheduler: options.scheduler,
-                force$: signals$.pipe(filter((index) => index > 0)),
-              }).pipe(map((result): ClosedEvent => ({ type: 'closed', ...result }))),
-              // Subscribed after drain(), which tells every connection on subscribe.
-              defer(() => {
-                options.onDraining?.();
-                return EMPTY;
-              }),
-            ),
-          ),
-        ),
+export function orchestrate<E>(options: OrchestrateOptions<E>): Observable<E | ShutdownSequenceEvent> {
+  return shutdownSequence(options.graceful, options.shutdown$, options).pipe(
+    connect((sequence$) =>
+      merge(
+        sequence$,
+        // Subscribed after sequence$: the `shutdown` event is out before the accept stop,
+        // and the accept stop comes before connections are told.
+        options.accepting.pipe(takeUntil(sequence$.pipe(filter((event) => event.type === 'shutdown')))),
       ),
     ),
   );

@@ -1,16 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import {
-  BehaviorSubject,
-  EMPTY,
-  Observable,
-  filter,
-  map,
-  mergeMap,
-  of,
-  take,
-} from 'rxjs';
+import { EMPTY, Observable, connect, filter, merge, mergeMap, of, takeUntil, tap } from 'rxjs';
 import type { ErrorEvent, ServerEvent } from './events.js';
 import { GracefulShutdown } from './graceful.js';
+import { healthCheck } from './health.js';
 import { http1Protocol } from './http1.js';
 import { type ListenEvent, listen } from './listen.js';
 import { type ServeOptions, resolveServeOptions } from './options.js';
@@ -24,9 +16,13 @@ import { websocketUpgrade } from './websocket.js';
  * (listener closed, every connection destroyed at once).
  *
  * ```
- * shutdown$:  ---------s-------------
- * server$:    -l-------d---------(c|)    l = listening, d = shutdown, c = closed
+ * shutdown$:  ---------s----------------
+ * server$:    -l-------(ds)---r--r--(c|)    l = listening, d = draining, s = shutdown,
+ *                                           r = remaining, c = closed
  * ```
+ *
+ * With a `drainDelay`, `shutdown` (the accept stop) comes that long after `draining`; the
+ * `deadline` counts from the signal either way (see {@link shutdownSequence}).
  *
  * Options are checked here, synchronously: a wrong one throws an `InvalidOptionError`
  * naming it. server$ errors only when it cannot serve at all (a `ListenError`); handler and
@@ -45,12 +41,8 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
   const config = resolveServeOptions(options);
   return new Observable<ServerEvent>((subscriber) => {
     const graceful = new GracefulShutdown();
-    const draining = new BehaviorSubject(false);
-    const draining$ = draining.pipe(
-      filter(Boolean),
-      take(1),
-      map((): void => undefined),
-    );
+    let ready = true;
+    const answerHealth = config.health && healthCheck(config.health, () => ready);
     const report = (event: ErrorEvent): void => subscriber.next(event);
     const websockets = config.websocket
       ? websocketUpgrade({
@@ -67,8 +59,16 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
           report,
         })
       : undefined;
+    const draining$ = graceful.shuttingDown$;
     const protocol = http1Protocol({
-      onRequest: (req, res) => respond(req, res, { handler: config.handler, draining$, report }),
+      onRequest: (req, res) => {
+        if (answerHealth && answerHealth(req, res)) return;
+        // While draining (readiness failing, still serving), each response asks the client
+        // to reconnect: by the accept stop, busy keep-alive clients have moved elsewhere
+        // and no request of theirs races the closing of an idle connection.
+        if (!ready && req.httpVersionMajor === 1) res.setHeader('connection', 'close');
+        respond(req, res, { handler: config.handler, draining$, report });
+      },
       report,
       onUpgrade: websockets?.upgrade,
     });
@@ -89,18 +89,21 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
       graceful,
       shutdown$: config.shutdown$,
       deadline: config.deadline,
+      drainDelay: config.drainDelay,
       scheduler: config.scheduler,
-      // Connections have been told (so in-flight heads carry `Connection: close`) before
-      // handlers hear of it and hurry to reply.
-      onDraining: () => draining.next(true),
-    }).subscribe(subscriber);
+    })
+      .pipe(
+        tap((event) => {
+          if (event.type === 'draining') ready = false;
+        }),
+      )
+      .subscribe(subscriber);
 
     return () => {
       lifecycle.unsubscribe();
       graceful.destroy();
       protocol.close();
       websockets?.close();
-      draining.complete();
     };
   });
 }

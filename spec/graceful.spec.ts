@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { NEVER, firstValueFrom, throwError, EMPTY } from 'rxjs';
+import { NEVER, Subject, firstValueFrom, throwError, EMPTY } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { GracefulShutdown } from '../lib/index.js';
 import { fakeConnection } from './support/fake-connection.js';
@@ -108,5 +108,33 @@ describe('GracefulShutdown', () => {
       expect(closedAlready.destroy.called).to.equal(false);
       expect(graceful.count).to.equal(0);
     });
+  });
+
+  it('counts open connections by protocol, and describes each, `other` for those that do not say', () => {
+    const graceful = new GracefulShutdown();
+    const closes = new Subject<void>();
+    graceful.watch({ ...fakeConnection(closes), protocol: 'http1' });
+    graceful.watch({ ...fakeConnection(NEVER), protocol: 'http1' });
+    graceful.watch(fakeConnection(NEVER));
+    expect(graceful.countByProtocol).to.deep.equal({ http1: 2, other: 1 });
+    closes.next();
+    expect(graceful.countByProtocol).to.deep.equal({ http1: 1, other: 1 });
+    expect(graceful.describe()).to.deep.equal([
+      { protocol: 'http1', requests: [] },
+      { protocol: 'other', requests: [] },
+    ]);
+  });
+
+  it('emits shuttingDown$ once every connection has been told, replaying it to later subscribers', () => {
+    const graceful = new GracefulShutdown();
+    const conn = graceful.watch(fakeConnection(NEVER));
+    const toldWhenEmitted: number[] = [];
+    graceful.shuttingDown$.subscribe(() => toldWhenEmitted.push(conn.gracefulShutdown.callCount));
+    expect(toldWhenEmitted, 'nothing before shutdown()').to.deep.equal([]);
+    graceful.shutdown().subscribe();
+    let late = 0;
+    graceful.shuttingDown$.subscribe({ next: () => late++, complete: () => late++ });
+    expect(toldWhenEmitted).to.deep.equal([1]);
+    expect(late, 'a late subscriber gets it and the completion').to.equal(2);
   });
 });

@@ -15,6 +15,16 @@ describe('serve() options', () => {
     ['a shutdown$ that is not observable', { shutdown$: 42 }, 'Expected `shutdown$` to be an Observable, a Promise or another ObservableInput, got `42` (number)'],
     ['a scheduler that is not one', { scheduler: {} }, 'Expected `scheduler` to be an RxJS SchedulerLike, got an object (Object)'],
     ['a zero backlog', { backlog: 0 }, 'Expected `backlog` to be a positive integer, got `0` (number)'],
+    [
+      'a drainDelay longer than the deadline',
+      { drainDelay: 15_000, deadline: 10_000 },
+      'Expected `drainDelay` to be a finite number from 0 to `deadline` (10000), which counts from the same signal, got `15000` (number)',
+    ],
+    ['a negative drainDelay', { drainDelay: -1 }, 'Expected `drainDelay` to be a finite number from 0 to `deadline` (10000)'],
+    ['a health that is not an object', { health: 'yes' }, 'Expected `health` to be `true` or an object, got `"yes"` (string)'],
+    ['a health path without a leading slash', { health: { readiness: 'ready' } }, 'Expected `health.readiness` to be a path starting with `/`, got `"ready"` (string)'],
+    ['the same path for both probes', { health: { readiness: '/h', liveness: '/h' } }, 'Expected `health` to be different paths for `readiness` and `liveness`'],
+    ['a fractional Retry-After', { health: { retryAfter: 1.5 } }, 'Expected `health.retryAfter` to be an integer number of seconds >= 0, got `1.5` (number)'],
   ];
   for (const [what, options, message] of bad) {
     it(`throws at once, naming the option, for ${what}`, () => {
@@ -34,6 +44,13 @@ describe('serve() options', () => {
     expect(() => serve({ handler, deadLine: 5 } as ServeOptions)).to.throw(
       InvalidOptionError,
       /^Unknown option `deadLine`; the known options are `port`, `host`, `handler`/,
+    );
+  });
+
+  it('throws for an unknown health option, naming it', () => {
+    expect(() => serve({ handler, health: { readyness: '/r' } } as unknown as ServeOptions)).to.throw(
+      InvalidOptionError,
+      /^Unknown option `health.readyness`; the known options are `readiness`, `liveness`, `retryAfter`$/,
     );
   });
 

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { tap } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { GracefulShutdown } from '../lib/index.js';
 import { orchestrate } from '../lib/orchestrate.js';
@@ -18,28 +19,49 @@ describe('orchestrate', () => {
       const accepting = hot('-a--b--c--');
       const acceptingSubs = '^-----!   ';
       const shutdown$ = cold('------s   ');
-      const expected = '      -a--b-(dc|)';
+      const expected = '      -a--b-(dsc|)';
       expectObservable(orchestrate({ accepting, graceful: new GracefulShutdown(), shutdown$, deadline: 10 })).toBe(
         expected,
-        { a: 'a', b: 'b', d: { type: 'shutdown', open: 0 }, c: { type: 'closed', graceful: true, drained: 0, forced: 0 } },
+        {
+          a: 'a',
+          b: 'b',
+          d: { type: 'draining', open: 0 },
+          s: { type: 'shutdown', open: 0 },
+          c: { type: 'closed', graceful: true, drained: 0, forced: 0 },
+        },
       );
       expectSubscriptions(accepting.subscriptions).toBe(acceptingSubs);
     });
   });
 
-  it('calls onDraining once, after every connection was told to shut down', () => {
+  it('keeps accepting for drainDelay after the signal, then stops accepts at the shutdown event', () => {
+    testScheduler.run(({ hot, cold, expectObservable, expectSubscriptions }) => {
+      const accepting = hot('-a--b--c--');
+      const acceptingSubs = '^-----!   ';
+      const shutdown$ = cold('--s       ');
+      const expected = '      -ad-b-(sc|)';
+      expectObservable(
+        orchestrate({ accepting, graceful: new GracefulShutdown(), shutdown$, deadline: 10, drainDelay: 4 }),
+      ).toBe(expected, {
+        a: 'a',
+        b: 'b',
+        d: { type: 'draining', open: 0 },
+        s: { type: 'shutdown', open: 0 },
+        c: { type: 'closed', graceful: true, drained: 0, forced: 0 },
+      });
+      expectSubscriptions(accepting.subscriptions).toBe(acceptingSubs);
+    });
+  });
+
+  it('tells connections to shut down after the shutdown event, not at the signal', () => {
     const graceful = new GracefulShutdown();
     const conn = graceful.watch(new FakeConnection({ drainsIn: 2 }));
-    const toldWhenDraining: number[] = [];
-    testScheduler.run(({ cold, expectObservable }) => {
-      const shutdown$ = cold('-s');
-      const expected = '      -d-(c|)';
-      const onDraining = () => toldWhenDraining.push(conn.gracefulShutdownCount);
-      expectObservable(orchestrate({ accepting: cold('-'), graceful, shutdown$, deadline: 10, onDraining })).toBe(expected, {
-        d: { type: 'shutdown', open: 1 },
-        c: { type: 'closed', graceful: true, drained: 1, forced: 0 },
-      });
+    const toldAt: Record<string, number> = {};
+    testScheduler.run(({ cold }) => {
+      orchestrate({ accepting: cold('-'), graceful, shutdown$: cold('-s'), deadline: 10, drainDelay: 3 })
+        .pipe(tap((event) => (toldAt[String((event as { type: string }).type)] = conn.gracefulShutdownCount)))
+        .subscribe();
     });
-    expect(toldWhenDraining).to.deep.equal([1]);
+    expect(toldAt).to.deep.equal({ draining: 0, shutdown: 0, remaining: 1, closed: 1 });
   });
 });

@@ -70,7 +70,7 @@ describe('the packed package (npm pack, installed in a fresh project)', function
     const { stdout: output } = await run(process.execPath, [join(project, 'index.js')], { cwd: project });
     expect(output.split('\n')).to.deep.equal([
       'from the tarball',
-      'listening,shutdown,closed',
+      'listening,draining,shutdown,remaining,closed',
       'function 0',
       'ERR_RXSERVE_INVALID_OPTION',
       '',

@@ -158,7 +158,7 @@ describe('serve (HTTP/1.1, end to end)', () => {
       await get(server.url, { agent });
       shutdown$.next();
       const events = await server.all();
-      expect(events.map((event) => event.type)).to.deep.equal(['listening', 'shutdown', 'closed']);
+      expect(events.map((event) => event.type)).to.deep.equal(['listening', 'draining', 'shutdown', 'remaining', 'closed']);
       expect(server.subscription.closed).to.equal(true);
     });
 

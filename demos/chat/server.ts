@@ -13,7 +13,7 @@ chatServer({
     if (event.type === 'listening') console.log(`chat on ${event.url}`);
     else if (event.type === 'shutdown') console.log(`shutting down, ${event.open} connection(s) open`);
     else if (event.type === 'closed') console.log(`closed (graceful: ${event.graceful}, drained: ${event.drained}, forced: ${event.forced})`);
-    else console.error(`error: ${event.error.message}`);
+    else if (event.type === 'error') console.error(`error: ${event.error.message}`);
   },
   error: (error: Error) => {
     console.error(error.message);

@@ -10,9 +10,9 @@ import {
   ignoreElements,
   tap,
 } from 'rxjs';
-import type { ClosedEvent, ShutdownEvent } from '../events.js';
 import { type GracefulConnection, GracefulShutdown } from '../graceful.js';
 import { orchestrate } from '../orchestrate.js';
+import type { ShutdownSequenceEvent } from '../shutdown-sequence.js';
 
 /**
  * What {@link simulateServer} runs: `serve()`'s orchestration with the sockets taken out.
@@ -33,6 +33,8 @@ export interface SimulateServerOptions {
   readonly shutdown$: ObservableInput<unknown>;
   /** As `serve()`'s: ms from the start of shutdown until what is left is destroyed; default 10 000. */
   readonly deadline?: number;
+  /** As `serve()`'s: ms from the first `shutdown$` emission to the accept stop; default 0. */
+  readonly drainDelay?: number;
   /** What times the deadline. Default `asyncScheduler`: virtual inside `TestScheduler.run`. */
   readonly scheduler?: SchedulerLike;
   /** The watcher to use, to inspect `count` or watch more connections from the test. */
@@ -47,13 +49,14 @@ export interface SimulateServerOptions {
  * const closed: SimulatedEvent = { type: 'closed', graceful: true, drained: 1, forced: 0 };
  * ```
  */
-export type SimulatedEvent = ShutdownEvent | ClosedEvent;
+export type SimulatedEvent = ShutdownSequenceEvent;
 
 /**
  * Runs `serve()`'s own orchestration — the accept loop taken until `shutdown$`, a
  * {@link GracefulShutdown} watching every connection, and the drain raced with the
  * deadline and a second `shutdown$` emission — over fake connections, so it can be
- * marble-tested in virtual time. Emits `serve()`'s `shutdown` and `closed` events, then
+ * marble-tested in virtual time. Emits `serve()`'s shutdown events (`draining`, `shutdown`,
+ * `remaining`, `overdue`, `closed`), then
  * completes; cold, like `serve()`, and unsubscribing is a hard stop that destroys every
  * connection still open.
  *
@@ -85,6 +88,7 @@ export function simulateServer(options: SimulateServerOptions): Observable<Simul
       graceful,
       shutdown$: options.shutdown$,
       deadline: options.deadline ?? 10_000,
+      drainDelay: options.drainDelay,
       scheduler: options.scheduler,
     }).pipe(finalize(() => graceful.destroy()));
   });

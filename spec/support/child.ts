@@ -11,13 +11,14 @@ export interface Child {
   output(): string;
   /** Resolves with the first match of `pattern` in the output, once it is printed. */
   waitFor(pattern: RegExp): Promise<RegExpMatchArray>;
-  /** Resolves with the exit code and signal, once the process has exited by itself. */
+  /** Resolves with the exit code and signal, once the process has exited and its output is read. */
   exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Spawns `command` in the repository root with `env` added, collecting its output. */
-export function start(command: string, args: string[], env: Record<string, string>, detached = false): Child {
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, detached, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Spawns `command` in the repository root with `env` added, collecting its output; `ipc` opens a `process.send` channel. */
+export function start(command: string, args: string[], env: Record<string, string>, detached = false, ipc = false): Child {
+  const stdio: Array<'ignore' | 'pipe' | 'ipc'> = ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc' as const] : [])];
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, detached, stdio });
   let output = '';
   const waiters = new Set<() => void>();
   const onData = (chunk: Buffer): void => {
@@ -26,7 +27,8 @@ export function start(command: string, args: string[], env: Record<string, strin
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
-  const exit = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  // 'close', not 'exit': by then the output is read whole, so a last line is never missed.
+  const exit = once(child, 'close').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
   return {
     process: child,
     output: () => output,

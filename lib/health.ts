@@ -1,0 +1,64 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * Where and how the health endpoints answer; see the `health` option of `serve()`.
+ *
+ * @example
+ * ```ts
+ * serve({ handler, health: { readiness: '/ready', liveness: '/alive', retryAfter: 10 } });
+ * ```
+ */
+export interface HealthOptions {
+  /** Path of the readiness endpoint; default `/readyz`. */
+  readonly readiness?: string;
+  /** Path of the liveness endpoint; default `/livez`. */
+  readonly liveness?: string;
+  /** Seconds sent as `Retry-After` with a failing readiness; default: the deadline, rounded up. */
+  readonly retryAfter?: number;
+}
+
+/**
+ * {@link HealthOptions} with every default filled in.
+ *
+ * @example
+ * ```ts
+ * const config: HealthConfig = { readiness: '/readyz', liveness: '/livez', retryAfter: 10 };
+ * ```
+ */
+export type HealthConfig = Required<HealthOptions>;
+
+/**
+ * Answers the health endpoints, before the handler sees the request:
+ *
+ * - readiness: 200 while `isReady()`, then 503 with `Retry-After` (from the moment shutdown
+ *   is signalled, so load balancers stop sending while the server still serves);
+ * - liveness: 200 for as long as the server answers at all, draining included (a failing
+ *   liveness probe gets a process restarted, which a drain must not cause).
+ *
+ * @returns a function that answers and returns true when `req` is for a health endpoint.
+ * @example
+ * ```ts
+ * const answerHealth = healthCheck({ readiness: '/readyz', liveness: '/livez', retryAfter: 10 }, () => ready);
+ * http.on('request', (req, res) => answerHealth(req, res) || handle(req, res));
+ * ```
+ */
+export function healthCheck(config: HealthConfig, isReady: () => boolean): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    const path = req.url?.split('?', 1)[0];
+    if (path === config.readiness) {
+      if (isReady()) answer(res, 200, 'ready\n');
+      else answer(res, 503, 'draining\n', { 'retry-after': String(config.retryAfter) });
+      return true;
+    }
+    if (path === config.liveness) {
+      answer(res, 200, 'live\n');
+      return true;
+    }
+    return false;
+  };
+}
+
+function answer(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(body);
+}

@@ -1,0 +1,138 @@
+import {
+  type Observable,
+  type ObservableInput,
+  type SchedulerLike,
+  asyncScheduler,
+  concat,
+  connect,
+  defer,
+  from,
+  map,
+  merge,
+  mergeMap,
+  of,
+  race,
+  skip,
+  take,
+  takeWhile,
+  timer,
+} from 'rxjs';
+import { drain } from './drain.js';
+import type { ClosedEvent, DrainingEvent, OverdueEvent, RemainingEvent, ShutdownEvent } from './events.js';
+import type { GracefulShutdown } from './graceful.js';
+
+/**
+ * The timing of a {@link shutdownSequence}.
+ *
+ * @example
+ * ```ts
+ * const options: ShutdownSequenceOptions = { drainDelay: 5_000, deadline: 15_000 };
+ * ```
+ */
+export interface ShutdownSequenceOptions {
+  /** Milliseconds from the signal to the accept stop, serving as usual meanwhile; default 0. */
+  readonly drainDelay?: number;
+  /** Milliseconds from the signal (not from the accept stop) until the rest is destroyed. */
+  readonly deadline: number;
+  /** What times both; a `TestScheduler` in marble tests. Default: `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * What a {@link shutdownSequence} tells, in this order.
+ *
+ * @example
+ * ```ts
+ * const last: ShutdownSequenceEvent = { type: 'closed', graceful: true, drained: 2, forced: 0 };
+ * ```
+ */
+export type ShutdownSequenceEvent = DrainingEvent | ShutdownEvent | RemainingEvent | OverdueEvent | ClosedEvent;
+
+/**
+ * The phases of a shutdown, as `serve()` runs them over the connections `graceful` watches.
+ * The first `shutdown$` emission starts it:
+ *
+ * 1. `draining` at once: readiness fails, the server still accepts and serves;
+ * 2. `shutdown` after `drainDelay`: the caller stops accepting; every connection is told
+ *    to drain, and each change of the open count is a `remaining` event;
+ * 3. `closed` once all have closed. If the deadline, counted from the signal, comes first,
+ *    or a second `shutdown$` emission (even during the delay), `overdue` lists what was
+ *    still open, then it is destroyed and `closed` follows.
+ *
+ * Completes after `closed`, and unsubscribes `shutdown$` then (so `fromSignals` lets the
+ * process exit). `shutdown$` is subscribed once.
+ *
+ * ```
+ * shutdown$:   --s----------------     drainDelay 3, deadline 8
+ * connection:  ------------------c     (would close by itself at 18)
+ * sequence:    --d--s----(orc|)        d = draining, s = shutdown, o = overdue,
+ *                                      r = remaining (0 open), c = closed
+ * ```
+ *
+ * @example
+ * ```ts
+ * shutdownSequence(graceful, fromSignals('SIGTERM'), { drainDelay: 5_000, deadline: 15_000 })
+ *   .subscribe((event) => console.log(event.type));
+ * ```
+ */
+export function shutdownSequence(
+  graceful: GracefulShutdown,
+  shutdown$: ObservableInput<unknown>,
+  options: ShutdownSequenceOptions,
+): Observable<ShutdownSequenceEvent> {
+  const { drainDelay = 0, deadline, scheduler = asyncScheduler } = options;
+  return from(shutdown$).pipe(
+    connect((signals$) =>
+      signals$.pipe(
+        take(1),
+        mergeMap(() => {
+          const signalledAt = scheduler.now();
+          // signals$ is multicast: a subscription made now hears the emissions after this one.
+          const again$ = signals$.pipe(take(1));
+          const delayed$ = drainDelay > 0 ? timer(drainDelay, scheduler).pipe(map(() => false)) : of(false);
+          return concat(
+            of<DrainingEvent>({ type: 'draining', open: graceful.count }),
+            race(delayed$, again$.pipe(map(() => true))).pipe(
+              mergeMap((forcedEarly) =>
+                stopping(graceful, {
+                  force$: forcedEarly ? of(undefined) : again$,
+                  deadline: Math.max(0, deadline - (scheduler.now() - signalledAt)),
+                  scheduler,
+                }),
+              ),
+            ),
+          );
+        }),
+      ),
+    ),
+  );
+}
+
+function stopping(
+  graceful: GracefulShutdown,
+  options: { force$: Observable<unknown>; deadline: number; scheduler: SchedulerLike },
+): Observable<ShutdownSequenceEvent> {
+  const forcing$ = merge(
+    timer(options.deadline, options.scheduler).pipe(map(() => 'deadline' as const)),
+    options.force$.pipe(map(() => 'forced' as const)),
+  ).pipe(
+    take(1),
+    map((reason): OverdueEvent => ({ type: 'overdue', reason, connections: graceful.describe() })),
+  );
+  return concat(
+    defer(() => of<ShutdownEvent>({ type: 'shutdown', open: graceful.count })),
+    forcing$.pipe(
+      connect((overdue$) =>
+        merge(
+          // Subscribed before drain() is: the overdue event goes out before anything is destroyed.
+          overdue$,
+          drain(graceful, { force$: overdue$ }).pipe(map((result): ClosedEvent => ({ type: 'closed', ...result }))),
+          graceful.count$.pipe(
+            skip(1),
+            map((open): RemainingEvent => ({ type: 'remaining', open, byProtocol: graceful.countByProtocol })),
+          ),
+        ).pipe(takeWhile((event) => event.type !== 'closed', true)),
+      ),
+    ),
+  );
+}

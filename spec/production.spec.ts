@@ -1,0 +1,168 @@
+import { expect } from 'chai';
+import { Agent, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
+import { once } from 'node:events';
+import sinon from 'sinon';
+import { NEVER, Subject, concat, of, takeUntil } from 'rxjs';
+import type { Reply, ServerEvent } from '../lib/index.js';
+import { get, noTcpHandlesLeft, send, signal, startServer, type TestServer } from './support/server.js';
+
+// Only timers are faked: faking nextTick or queueMicrotask would stall real sockets.
+const TIMERS_ONLY: Parameters<typeof sinon.useFakeTimers>[0] = {
+  toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+};
+
+describe('serve in production (health endpoints, drainDelay, drain telemetry; end to end)', () => {
+  let server: TestServer | undefined;
+  let agent: Agent;
+  let clock: sinon.SinonFakeTimers | undefined;
+
+  beforeEach(() => {
+    agent = new Agent({ keepAlive: true });
+  });
+
+  afterEach(async () => {
+    clock?.restore();
+    clock = undefined;
+    server?.subscription.unsubscribe();
+    server = undefined;
+    agent.destroy();
+    expect(await noTcpHandlesLeft(), 'TCP handles left open').to.equal(0);
+  });
+
+  describe('health endpoints', () => {
+    it('answers readiness 200 while serving and 503 with Retry-After from the signal, liveness 200 throughout, before the handler', async () => {
+      const shutdown$ = new Subject<void>();
+      const handler = sinon.spy((): Reply => ({ body: 'app' }));
+      server = await startServer({ handler, shutdown$, health: true, drainDelay: 5_000, deadline: 20_000 });
+      const before = await Promise.all([get(server.url, { agent, path: '/readyz' }), get(server.url, { agent, path: '/livez' })]);
+      expect(before.map((res) => res.status)).to.deep.equal([200, 200]);
+      shutdown$.next();
+      await server.next('draining');
+      const during = await Promise.all([
+        get(server.url, { agent, path: '/readyz' }),
+        get(server.url, { agent, path: '/livez?verbose' }),
+        get(server.url, { agent, path: '/work' }),
+      ]);
+      expect(during.map((res) => res.status)).to.deep.equal([503, 200, 200]);
+      expect(during[0]!.headers['retry-after'], 'the deadline in seconds').to.equal('20');
+      expect(during[2]!.body, 'the app still serves during the delay').to.equal('app');
+      expect(during[2]!.headers.connection, 'and asks keep-alive clients to reconnect (elsewhere)').to.equal('close');
+      expect(handler.callCount, 'health requests never reach the handler').to.equal(1);
+      shutdown$.next();
+      await server.next('closed');
+    });
+
+    it('serves the health endpoints on the configured paths only', async () => {
+      server = await startServer({
+        handler: () => ({ status: 404, body: 'not here' }),
+        health: { readiness: '/health/ready', liveness: '/health/live', retryAfter: 3 },
+      });
+      const [ready, live, defaultPath] = await Promise.all(
+        ['/health/ready', '/health/live', '/readyz'].map((path) => get(server!.url, { agent, path })),
+      );
+      expect([ready!.status, live!.status, defaultPath!.status]).to.deep.equal([200, 200, 404]);
+      expect(ready!.body).to.equal('ready\n');
+    });
+  });
+
+  describe('drainDelay (sinon fake timers)', () => {
+    it('keeps accepting and serving for drainDelay after the signal, then stops accepts and drains', async () => {
+      clock = sinon.useFakeTimers(TIMERS_ONLY);
+      const shutdown$ = new Subject<void>();
+      server = await startServer({ handler: () => ({ body: 'served' }), shutdown$, health: true, drainDelay: 5_000, deadline: 10_000 });
+      const port = server.port;
+      shutdown$.next();
+      await server.next('draining');
+      await clock.tickAsync(4_999);
+      const fresh = new Agent({ keepAlive: false });
+      const late = await get(server.url, { agent: fresh, path: '/late' });
+      fresh.destroy();
+      expect(late.body, 'a new connection 4999 ms after the signal is still served').to.equal('served');
+      let shutdown: ServerEvent | undefined;
+      void server.next('shutdown').then((event) => (shutdown = event));
+      await clock.tickAsync(0);
+      expect(shutdown, 'accepts go on until drainDelay').to.equal(undefined);
+      await clock.tickAsync(1);
+      expect(await server.next('shutdown')).to.deep.equal({ type: 'shutdown', open: 0 });
+      const refused = connect(port, '127.0.0.1');
+      const [error] = (await once(refused, 'error')) as [NodeJS.ErrnoException];
+      expect(error.code).to.equal('ECONNREFUSED');
+      expect(await server.next('closed')).to.deep.equal({ type: 'closed', graceful: true, drained: 0, forced: 0 });
+    });
+  });
+
+  describe('ctx.draining$ with a drainDelay (sinon fake timers)', () => {
+    it('lets a stream run through the delay and ends it at the accept stop, when connections are told', async () => {
+      clock = sinon.useFakeTimers(TIMERS_ONLY);
+      const shutdown$ = new Subject<void>();
+      server = await startServer({
+        handler: (_req, ctx) => ({ body: concat(of('first\n'), NEVER.pipe(takeUntil(ctx.draining$)), of('bye\n')) }),
+        shutdown$,
+        drainDelay: 2_000,
+      });
+      const req = send(server.url, { agent });
+      const [res] = (await once(req, 'response')) as [IncomingMessage];
+      let body = '';
+      const firstChunk = once(res, 'data');
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      const ended = once(res, 'end');
+      await firstChunk;
+      shutdown$.next();
+      await server.next('draining');
+      await clock.tickAsync(1_999);
+      expect(body, 'still streaming during the delay').to.equal('first\n');
+      expect(res.complete).to.equal(false);
+      await clock.tickAsync(1);
+      await ended;
+      expect(body).to.equal('first\nbye\n');
+      expect(await server.next('closed')).to.deep.equal({ type: 'closed', graceful: true, drained: 1, forced: 0 });
+    });
+  });
+
+  describe('drain telemetry', () => {
+    it('reports each connection that closes while draining, by protocol', async () => {
+      const shutdown$ = new Subject<void>();
+      server = await startServer({ handler: () => ({ body: 'hi' }), shutdown$ });
+      const [first, second] = await Promise.all([get(server.url, { agent }), get(server.url, { agent })]);
+      expect(first.socket).not.to.equal(second.socket);
+      shutdown$.next();
+      const events = await server.all();
+      expect(events.filter((event) => event.type === 'remaining')).to.deep.equal([
+        { type: 'remaining', open: 1, byProtocol: { http1: 1 } },
+        { type: 'remaining', open: 0, byProtocol: {} },
+      ]);
+    });
+
+    it('lists method, url and age of each request still in flight at the deadline, before closed', async () => {
+      clock = sinon.useFakeTimers(TIMERS_ONLY);
+      const shutdown$ = new Subject<void>();
+      const handled = signal();
+      server = await startServer({
+        handler: (req) => (req.url === '/export.csv?year=2025' && handled.resolve(), new Subject<Reply>()),
+        shutdown$,
+        deadline: 10_000,
+      });
+      const req = send(server.url, { agent, path: '/export.csv?year=2025', method: 'POST' });
+      req.on('error', () => undefined);
+      await handled.promise;
+      await clock.tickAsync(1_500);
+      shutdown$.next();
+      await clock.tickAsync(10_000);
+      const events = await server.all();
+      const overdue = events.find((event) => event.type === 'overdue');
+      expect(overdue).to.deep.include({ type: 'overdue', reason: 'deadline' });
+      const [connection] = overdue?.type === 'overdue' ? overdue.connections : [];
+      expect(connection).to.deep.include({ protocol: 'http1', requests: [{ method: 'POST', url: '/export.csv?year=2025', age: 11_500 }] });
+      expect(connection!.remote!.address).to.equal('127.0.0.1');
+      expect(events.map((event) => event.type), 'listed before it is destroyed').to.deep.equal([
+        'listening',
+        'draining',
+        'shutdown',
+        'overdue',
+        'remaining',
+        'closed',
+      ]);
+    });
+  });
+});
