@@ -20,6 +20,7 @@ import type { ErrorEvent, ServerEvent } from './events.js';
 import { GracefulShutdown } from './graceful.js';
 import { http1Protocol } from './http1.js';
 import { type ListenEvent, listen } from './listen.js';
+import { callListener } from './listener.js';
 import { type ServeOptions, resolveServeOptions } from './options.js';
 import { respond } from './respond.js';
 
@@ -57,9 +58,14 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
       map((): void => undefined),
     );
     const report = (event: ErrorEvent): void => subscriber.next(event);
+    const { handler, listener } = config;
+    const respondOptions = { handler: handler!, draining$, report };
     const protocol = http1Protocol({
-      onRequest: (req, res) => respond(req, res, { handler: config.handler, draining$, report }),
+      onRequest: listener
+        ? (req, res) => callListener(req, res, { listener, report })
+        : (req, res) => respond(req, res, respondOptions),
       report,
+      limits: config.http1,
     });
 
     const accepting = (signals$: Observable<number>): Observable<ServerEvent> =>
