@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { map } from 'rxjs';
 import { request } from 'undici';
 import { readText } from '../lib/body.js';
-import type { ClientError } from '../lib/errors.js';
+import { type ClientError, InvalidOptionError } from '../lib/errors.js';
+import { serve } from '../lib/serve.js';
 import { agent, closeEverything, raw, start } from './support/serving.js';
 
 // Real time, kept small: node's checker runs on its own interval and compares against the
@@ -75,6 +76,15 @@ describe('hostile input', () => {
     await stillServes(server.url);
   });
 
+  it('closes an idle keep-alive connection after `keepAliveTimeout`', async () => {
+    const server = await start({ handler: () => ({ body: 'fine' }), keepAliveTimeout: 50 });
+    const client = await raw(server.port);
+    client.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const received = await client.closed;
+    expect(received).to.match(/^HTTP\/1.1 200 /);
+    expect(received.toLowerCase()).to.include('keep-alive: timeout=0');
+  });
+
   const malformed: Record<string, string> = {
     'a request line that is not HTTP': 'GARBAGE\r\n\r\n',
     'a header name with a space': 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n',
@@ -92,4 +102,24 @@ describe('hostile input', () => {
       await stillServes(server.url);
     });
   }
+
+  describe('limit options', () => {
+    const handler = () => ({});
+
+    it('throws at the call for a timeout that is not an integer >= 0, naming it', () => {
+      for (const option of ['headersTimeout', 'requestTimeout', 'keepAliveTimeout', 'connectionsCheckingInterval']) {
+        expect(() => serve({ handler, [option]: -1 })).to.throw(InvalidOptionError, `Expected \`${option}\` to be an integer >= 0 (ms), got \`-1\` (number)`);
+      }
+    });
+
+    it('throws at the call for a headersTimeout longer than requestTimeout', () => {
+      expect(() => serve({ handler, headersTimeout: 2000, requestTimeout: 1000 })).to.throw(InvalidOptionError, 'Expected `headersTimeout` to be at most `requestTimeout` (1000)');
+      expect(() => serve({ handler, headersTimeout: 400_000 })).to.throw(InvalidOptionError, '(300000)');
+      expect(() => serve({ handler, headersTimeout: 2000, requestTimeout: 0 })).not.to.throw();
+    });
+
+    it('throws at the call for a maxHeaderSize that is not a positive integer', () => {
+      expect(() => serve({ handler, maxHeaderSize: 0 })).to.throw(InvalidOptionError, 'Expected `maxHeaderSize` to be a positive integer (bytes), got `0` (number)');
+    });
+  });
 });
