@@ -24,9 +24,15 @@ export interface ServerProcess {
  * const server = await startServer('bench/hello-server.ts', ['raw']);
  * ```
  */
-export async function startServer(script: string, args: string[] = [], nodeArgs: string[] = []): Promise<ServerProcess> {
+export async function startServer(
+  script: string,
+  args: string[] = [],
+  nodeArgs: string[] = [],
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const first = await lines.next();
