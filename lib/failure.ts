@@ -40,7 +40,7 @@ export function failRequest(
   for (const name of res.getHeaderNames()) if (name !== 'connection') res.removeHeader(name);
   // A body the client is still sending would be read to its end to keep the connection;
   // closing it instead is what makes a 413 cheap.
-  if (!(req as IncomingMessage).complete) res.setHeader('connection', 'close');
+  if (bodyUnread(req)) res.setHeader('connection', 'close');
   res.setHeader('content-type', 'text/plain; charset=utf-8');
   if (error instanceof HttpError) {
     res.statusCode = error.status;
@@ -55,4 +55,12 @@ export function failRequest(
 function reported(error: unknown, method: string, url: string): RxServeError {
   if (error instanceof InvalidReplyError || error instanceof HttpError) return error;
   return new HandlerError(method, url, error);
+}
+
+// `complete` is still false while a handler runs synchronously, even for a request that has
+// no body at all: only a declared body can be left unread.
+function bodyUnread(req: ServerRequest): boolean {
+  if ((req as IncomingMessage).complete) return false;
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }

@@ -128,6 +128,33 @@ describe('respond', () => {
       });
     }
 
+    it('keeps the connection after answering 500 to a request without a body', async () => {
+      const server = await start({
+        handler: (req) => {
+          if (req.url === '/boom') throw new Error('boom');
+          return { body: 'fine' };
+        },
+      });
+      const client = await raw(server.port);
+      client.socket.write('GET /boom HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      const received = await client.receive('fine');
+      expect(received).to.match(/^HTTP\/1.1 500 /);
+      expect(received.toLowerCase()).not.to.include('connection: close');
+    });
+
+    it('closes the connection after answering a request whose body was not read', async () => {
+      const server = await start({
+        handler: () => {
+          throw new Error('boom');
+        },
+      });
+      const client = await raw(server.port);
+      client.socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n');
+      const received = await client.closed;
+      expect(received).to.match(/^HTTP\/1.1 500 /);
+      expect(received.toLowerCase()).to.include('connection: close');
+    });
+
     it('destroys the connection when the body errors after the head was sent, so the client sees no whole body', async () => {
       const server = await start({
         handler: () => ({
