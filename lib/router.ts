@@ -70,7 +70,10 @@ export function router(routes: Routes, fallback?: Handler): Handler {
     for (const route of compiled) {
       const params = match(route.segments, segments);
       if (params === undefined) continue;
-      if (route.method === req.method || (route.method === 'GET' && req.method === 'HEAD')) return route.handler(req, { draining$: ctx.draining$, signal: ctx.signal, params });
+      if (route.method === req.method || (route.method === 'GET' && req.method === 'HEAD')) {
+        // A getter, not a copy: ctx.signal costs something only to handlers that read it.
+        return route.handler(req, { draining$: ctx.draining$, get signal() { return ctx.signal; }, params });
+      }
       allowed.add(route.method);
       if (route.method === 'GET') allowed.add('HEAD');
     }

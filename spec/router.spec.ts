@@ -5,7 +5,7 @@ import { InvalidOptionError } from '../lib/errors.js';
 import type { Reply } from '../lib/reply.js';
 import type { Handler, RequestContext, ServerRequest } from '../lib/respond.js';
 import { type RouteContext, router } from '../lib/router.js';
-import { agent, closeEverything, start } from './support/serving.js';
+import { agent, closeEverything, raw, start } from './support/serving.js';
 
 const ctx: RequestContext = { draining$: NEVER, signal: new AbortController().signal };
 
@@ -64,6 +64,24 @@ describe('router', () => {
   it('throws at the call for a route key that is not METHOD /path, naming it', () => {
     expect(() => router({ 'users/:id': echo })).to.throw(InvalidOptionError, "Expected `routes['users/:id']` to be a key of the form");
     expect(() => router({ 'GET /a/*/b': echo })).to.throw(InvalidOptionError, '`*` only as its last segment');
+  });
+
+  it('gives a route the request’s own ctx.signal, aborted when the client goes away', async () => {
+    let arrived!: (aborted: { promise: Promise<Event> }) => void;
+    const handled = new Promise<{ promise: Promise<Event> }>((resolve) => (arrived = resolve));
+    const server = await start({
+      handler: router({
+        'GET /wait': (req, ctx) => {
+          arrived({ promise: new Promise((resolve) => ctx.signal.addEventListener('abort', resolve)) });
+          return NEVER;
+        },
+      }),
+    });
+    const client = await raw(server.port);
+    client.socket.write('GET /wait HTTP/1.1\r\nHost: x\r\n\r\n');
+    const aborted = await handled;
+    client.socket.destroy();
+    expect(await aborted.promise).to.have.property('type', 'abort');
   });
 
   it('answers 404, 405 with Allow and 400 for a malformed escape over a real connection', async () => {
