@@ -127,8 +127,11 @@ export function resolveServeOptions(options: ServeOptions): ServeConfig {
   if (handler !== undefined && listener !== undefined) {
     throw new InvalidOptionError('listener', 'absent when `handler` is given (give one of the two)', listener);
   }
+  if (handler === undefined && listener === undefined) {
+    throw new InvalidOptionError('handler', 'a function `(req, ctx) => Reply` (or `listener`, a `(req, res)` function)', handler);
+  }
   if (listener === undefined) {
-    check('handler', typeof handler === 'function', 'a function `(req, ctx) => Reply` (or give `listener`)', handler);
+    check('handler', typeof handler === 'function', 'a function `(req, ctx) => Reply`', handler);
   } else {
     check('listener', typeof listener === 'function', 'a function `(req, res) => void`', listener);
   }
