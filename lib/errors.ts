@@ -13,7 +13,10 @@ export type RxServeErrorCode =
   | 'ERR_RXSERVE_ACCEPT'
   | 'ERR_RXSERVE_HANDLER'
   | 'ERR_RXSERVE_INVALID_REPLY'
-  | 'ERR_RXSERVE_CLIENT';
+  | 'ERR_RXSERVE_CLIENT'
+  | 'ERR_RXSERVE_HTTP'
+  | 'ERR_RXSERVE_BODY_TOO_LARGE'
+  | 'ERR_RXSERVE_INVALID_JSON';
 
 /**
  * Base class of every error rxserve creates.
@@ -168,6 +171,67 @@ export class AcceptError extends RxServeError {
 
   constructor(cause: NodeJS.ErrnoException) {
     super('ERR_RXSERVE_ACCEPT', `Cannot accept a connection: ${cause.message}`, { cause });
+  }
+}
+
+/**
+ * An error that says which HTTP status to answer. Thrown (or errored) by a handler before
+ * the head is sent, it answers `status` with `headers` and its message as a plain-text
+ * body (so write messages a client may read), instead of a bare 500. It is reported as an
+ * `error` event like any other failure.
+ *
+ * @example
+ * ```ts
+ * const handler: Handler = (req) => {
+ *   if (!req.headers.authorization) throw new HttpError(401, 'Sign in first', { 'www-authenticate': 'Bearer' });
+ *   return { body: 'secret' };
+ * };
+ * ```
+ */
+export class HttpError extends RxServeError {
+  override name = 'HttpError';
+
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+    code: RxServeErrorCode = 'ERR_RXSERVE_HTTP',
+  ) {
+    super(code, message);
+  }
+}
+
+/**
+ * A request body is larger than the limit a body helper was given: 413. Raised as soon as
+ * the limit is crossed (or at once, from `Content-Length`), before the rest is read.
+ *
+ * @example
+ * ```ts
+ * readText(req, { limit: 1024 }); // a 2 KiB body: errors with BodyTooLargeError (413)
+ * ```
+ */
+export class BodyTooLargeError extends HttpError {
+  override name = 'BodyTooLargeError';
+
+  constructor(readonly limit: number) {
+    super(413, `The request body is larger than ${limit} bytes`, {}, 'ERR_RXSERVE_BODY_TOO_LARGE');
+  }
+}
+
+/**
+ * A request body that should be JSON does not parse: 400.
+ *
+ * @example
+ * ```ts
+ * readJson(req); // a body of `{oops`: errors with InvalidJsonError (400)
+ * ```
+ */
+export class InvalidJsonError extends HttpError {
+  override name = 'InvalidJsonError';
+
+  constructor(cause: unknown) {
+    super(400, `The request body is not valid JSON: ${messageOf(cause)}`, {}, 'ERR_RXSERVE_INVALID_JSON');
+    this.cause = cause;
   }
 }
 

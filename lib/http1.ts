@@ -1,10 +1,11 @@
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { type IncomingMessage, type ServerOptions, type ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type Observable, fromEvent } from 'rxjs';
 import { ClientError } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import type { ConnectionInfo, GracefulConnection } from './graceful.js';
+import type { Http1Limits } from './options.js';
 import type { Protocol } from './protocol.js';
 import { refuseUpgrade } from './refuse-upgrade.js';
 
@@ -27,6 +28,8 @@ export interface Http1Options {
    * that is already draining is answered 503 without asking.
    */
   readonly onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => GracefulConnection | undefined;
+  /** node's timeouts and header limit for this server; default node's own. */
+  readonly limits?: Http1Limits;
 }
 
 /**
@@ -46,7 +49,8 @@ export interface Http1Options {
  * ```
  */
 export function http1Protocol(options: Http1Options): Protocol {
-  const server = createServer();
+  // The limits must be given here: node reads connectionsCheckingInterval on 'listening'.
+  const server = createServer(definedOnly(options.limits ?? {}));
   const connections = new WeakMap<Duplex, Http1Connection>();
   let sweepQueued = false;
   // node knows, from its parser, which sockets are between requests; one sweep per tick
@@ -103,6 +107,11 @@ export function http1Protocol(options: Http1Options): Protocol {
       server.close(() => undefined);
     },
   };
+}
+
+// node validates every option it is given, undefined ones too.
+function definedOnly(limits: Http1Limits): ServerOptions {
+  return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
 }
 
 const QUIET_SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);

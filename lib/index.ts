@@ -14,7 +14,10 @@ export { drain, type DrainOptions, type DrainResult } from './drain.js';
 export { shutdownSequence, type ShutdownSequenceOptions, type ShutdownSequenceEvent } from './shutdown-sequence.js';
 export type { HealthOptions } from './health.js';
 export { listen, type ListenEvent, type ListenOptions } from './listen.js';
-export type { ServeOptions } from './options.js';
+export type { ServeOptions, Http1Limits } from './options.js';
+export type { RequestListener } from './listener.js';
+export { router, type Routes, type RouteHandler, type RouteContext } from './router.js';
+export { readBytes, readText, readJson, type BodyOptions } from './body.js';
 export type { Handler, RequestContext, ServerRequest } from './respond.js';
 export type { Reply, ReplyBody } from './reply.js';
 export type {
@@ -43,5 +46,8 @@ export {
   HandlerError,
   InvalidReplyError,
   ClientError,
+  HttpError,
+  BodyTooLargeError,
+  InvalidJsonError,
   type RxServeErrorCode,
 } from './errors.js';

@@ -55,23 +55,44 @@ export type ServerResponseLike = ServerResponse | Http2ServerResponse;
  * ```
  */
 export function writeReply(res: ServerResponseLike, reply: unknown): Observable<never> {
-  return defer(() => {
-    const { status, headers, body } = checkReply(reply);
-    res.statusCode = status ?? 200;
-    for (const [name, value] of Object.entries(headers ?? {})) {
-      if (value !== undefined) res.setHeader(name, value);
-    }
-    return writeBody(res, body);
-  });
+  return defer(() => startReply(res, reply) ?? EMPTY);
 }
 
-function writeBody(res: ServerResponseLike, body: ReplyBody | undefined): Observable<never> {
-  if (body === undefined || body === null) return ending(res);
+/**
+ * Writes `reply`'s status and headers now. A whole body (text, bytes, none) is written and
+ * the response ended at once, and nothing is returned; a streamed body is returned as the
+ * cold Observable that writes it. Throws an {@link InvalidReplyError} for an invalid reply.
+ *
+ * The request path calls this directly so that a plain reply costs no subscription.
+ *
+ * @example
+ * ```ts
+ * const streaming$ = startReply(res, reply);
+ * if (streaming$) subscription = streaming$.subscribe();
+ * ```
+ */
+export function startReply(res: ServerResponseLike, reply: unknown): Observable<never> | undefined {
+  const { status, headers, body } = checkReply(reply);
+  res.statusCode = status ?? 200;
+  if (headers) {
+    for (const name in headers) {
+      const value = headers[name];
+      if (value !== undefined) res.setHeader(name, value);
+    }
+  }
+  if (body === undefined || body === null) {
+    res.end();
+    return undefined;
+  }
   if (typeof body === 'string') {
     if (!res.hasHeader('content-type')) res.setHeader('content-type', 'text/plain; charset=utf-8');
-    return ending(res, body);
+    (res as ServerResponse).end(body);
+    return undefined;
   }
-  if (body instanceof Uint8Array) return ending(res, body);
+  if (body instanceof Uint8Array) {
+    (res as ServerResponse).end(body);
+    return undefined;
+  }
   if (body instanceof Readable) return piping(body, res);
   if (!isObservable(body) && isAsyncIterable(body)) return piping(Readable.from(body, { objectMode: false }), res);
   if (!isObservableInput(body)) {
@@ -80,10 +101,9 @@ function writeBody(res: ServerResponseLike, body: ReplyBody | undefined): Observ
   return streaming(from(body), res);
 }
 
-function ending(res: ServerResponseLike, chunk?: string | Uint8Array): Observable<never> {
+function ending(res: ServerResponseLike): Observable<never> {
   return defer(() => {
-    if (chunk === undefined) res.end();
-    else res.end(chunk);
+    res.end();
     return EMPTY;
   });
 }

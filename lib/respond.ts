@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
-import { type Observable, type ObservableInput, concatMap, defer, from, of, take, throwIfEmpty } from 'rxjs';
-import { HandlerError, InvalidReplyError } from './errors.js';
+import { type Observable, type ObservableInput, concatMap, from, take, throwIfEmpty } from 'rxjs';
+import { InvalidReplyError } from './errors.js';
 import type { ErrorEvent } from './events.js';
-import { type Reply, type ServerResponseLike, isObservableInput, writeReply } from './reply.js';
+import { failRequest as fail } from './failure.js';
+import { type Reply, type ServerResponseLike, isObservableInput, startReply, writeReply } from './reply.js';
 
 /**
  * The request a handler receives: node's own object for the protocol in use.
@@ -59,10 +60,12 @@ export interface RespondOptions {
 /**
  * Runs the handler for one request and writes its reply. When the response closes (the
  * reply is done or the client went away) the handler's Observable and the body are
- * unsubscribed and, if unfinished, `ctx.signal` is aborted.
+ * unsubscribed and, if unfinished, `ctx.signal` is aborted: all of it while node emits the
+ * socket's `close`, so a `finalize` in the handler runs in that same turn.
  *
- * A failure before the head is sent answers 500 with no detail; after, the connection is
- * destroyed so a truncated body never looks whole. Either way it is reported.
+ * A failure before the head is sent answers 500 with no detail (an `HttpError` answers
+ * its own status); after, the connection is destroyed so a truncated body never looks
+ * whole. Either way it is reported as an `error` event with the request's method and url.
  *
  * @example
  * ```ts
@@ -70,41 +73,57 @@ export interface RespondOptions {
  * ```
  */
 export function respond(req: ServerRequest, res: ServerResponseLike, options: RespondOptions): void {
-  const abort = new AbortController();
-  const ctx: RequestContext = { draining$: options.draining$, signal: abort.signal };
-  const subscription = defer(() => replyOf(options.handler(req, ctx)))
-    .pipe(concatMap((reply) => writeReply(res, reply)))
-    .subscribe({ error: (error: unknown) => fail(req, res, error, options.report) });
-  res.once('close', () => {
-    subscription.unsubscribe();
-    if (!res.writableFinished) abort.abort(new Error('The connection closed before the response finished'));
-  });
-}
-
-function replyOf(result: Reply | ObservableInput<Reply>): Observable<Reply> {
-  if (!isObservableInput(result)) return of(result);
-  return from(result).pipe(
-    take(1),
-    throwIfEmpty(() => new InvalidReplyError('Expected the handler to emit a Reply, but it completed without one')),
-  );
-}
-
-function fail(req: ServerRequest, res: ServerResponseLike, error: unknown, report: RespondOptions['report']): void {
-  const method = req.method ?? '';
-  const url = req.url ?? '';
-  report({
-    type: 'error',
-    error: error instanceof InvalidReplyError ? error : new HandlerError(method, url, error),
-    request: { method, url },
-    remote: { address: req.socket?.remoteAddress, port: req.socket?.remotePort },
-  });
-  if (res.headersSent || res.writableEnded) {
-    res.destroy();
-    return;
+  const ctx = new Context(options.draining$);
+  let streaming$: Observable<never> | undefined;
+  try {
+    const result = options.handler(req, ctx);
+    // The common case, a plain reply with a whole body, is written here and now: no
+    // subscription, nothing left to cancel.
+    streaming$ = isObservableInput(result)
+      ? from(result).pipe(
+          take(1),
+          throwIfEmpty(() => new InvalidReplyError('Expected the handler to emit a Reply, but it completed without one')),
+          concatMap((reply) => writeReply(res, reply)),
+        )
+      : startReply(res, result);
+  } catch (error) {
+    fail(req, res, error, options.report);
   }
-  // Keep only what the connection set (Connection: close while draining).
-  for (const name of res.getHeaderNames()) if (name !== 'connection') res.removeHeader(name);
-  res.statusCode = 500;
-  res.setHeader('content-type', 'text/plain; charset=utf-8');
-  (res as ServerResponse).end('Internal Server Error\n');
+  if (streaming$ === undefined && !ctx.isWatched) return;
+  const subscription = streaming$?.subscribe({ error: (error: unknown) => fail(req, res, error, options.report) });
+  res.once('close', () => {
+    subscription?.unsubscribe();
+    if (!res.writableFinished) ctx.abort();
+  });
+}
+
+// ctx.signal is made on first use: most handlers never read it, and an AbortController
+// per request is a measurable share of a hello-world's cost.
+class Context implements RequestContext {
+  private controller: AbortController | undefined;
+  private gone = false;
+
+  constructor(readonly draining$: Observable<void>) {}
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.gone) this.controller.abort(goneReason());
+    }
+    return this.controller.signal;
+  }
+
+  /** Whether the handler took `signal`, so the response's close must be watched for it. */
+  get isWatched(): boolean {
+    return this.controller !== undefined;
+  }
+
+  abort(): void {
+    this.gone = true;
+    this.controller?.abort(goneReason());
+  }
+}
+
+function goneReason(): Error {
+  return new Error('The connection closed before the response finished');
 }

@@ -1,10 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import { EMPTY, Observable, connect, filter, merge, mergeMap, of, takeUntil, tap } from 'rxjs';
+import { EMPTY, Observable, mergeMap, of, tap } from 'rxjs';
 import type { ErrorEvent, ServerEvent } from './events.js';
 import { GracefulShutdown } from './graceful.js';
 import { healthCheck } from './health.js';
 import { http1Protocol } from './http1.js';
 import { type ListenEvent, listen } from './listen.js';
+import { callListener } from './listener.js';
 import { type ServeOptions, resolveServeOptions } from './options.js';
 import { orchestrate } from './orchestrate.js';
 import { respond } from './respond.js';
@@ -60,6 +61,8 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
         })
       : undefined;
     const draining$ = graceful.shuttingDown$;
+    const { handler, listener } = config;
+    const respondOptions = { handler: handler!, draining$, report };
     const protocol = http1Protocol({
       onRequest: (req, res) => {
         if (answerHealth && answerHealth(req, res)) return;
@@ -67,9 +70,11 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
         // to reconnect: by the accept stop, busy keep-alive clients have moved elsewhere
         // and no request of theirs races the closing of an idle connection.
         if (!ready && req.httpVersionMajor === 1) res.setHeader('connection', 'close');
-        respond(req, res, { handler: config.handler, draining$, report });
+        if (listener) callListener(req, res, { listener, report });
+        else respond(req, res, respondOptions);
       },
       report,
+      limits: config.http1,
       onUpgrade: websockets?.upgrade,
     });
 
