@@ -13,7 +13,8 @@ export type RxServeErrorCode =
   | 'ERR_RXSERVE_ACCEPT'
   | 'ERR_RXSERVE_HANDLER'
   | 'ERR_RXSERVE_INVALID_REPLY'
-  | 'ERR_RXSERVE_CLIENT';
+  | 'ERR_RXSERVE_CLIENT'
+  | 'ERR_RXSERVE_TLS';
 
 /**
  * Base class of every error rxserve creates.
@@ -160,6 +161,25 @@ export class AcceptError extends RxServeError {
 
   constructor(cause: NodeJS.ErrnoException) {
     super('ERR_RXSERVE_ACCEPT', `Cannot accept a connection: ${cause.message}`, { cause });
+  }
+}
+
+/**
+ * The `tls` key or certificate does not load (unreadable PEM, a key that does not match
+ * the certificate, a wrong passphrase). server$ errors with it before listening.
+ *
+ * @example
+ * ```ts
+ * serve({ handler, tls: { key, cert } }).subscribe({ error: (e) => e.code === 'ERR_RXSERVE_TLS' && console.error(e.message) });
+ * ```
+ */
+export class TlsError extends RxServeError {
+  override name = 'TlsError';
+
+  constructor(cause: NodeJS.ErrnoException) {
+    super('ERR_RXSERVE_TLS', `Cannot load the \`tls\` key or certificate: ${cause.message}${cause.code ? ` (${cause.code})` : ''}`, {
+      cause,
+    });
   }
 }
 

@@ -4,6 +4,7 @@ export { GracefulShutdown, type GracefulConnection } from './graceful.js';
 export { drain, type DrainOptions, type DrainResult } from './drain.js';
 export { listen, type ListenEvent, type ListenOptions } from './listen.js';
 export type { ServeOptions } from './options.js';
+export type { ServeProtocol } from './options.js';
 export type { Handler, RequestContext, ServerRequest } from './respond.js';
 export type { Reply, ReplyBody } from './reply.js';
 export type { ServerEvent, ListeningEvent, ShutdownEvent, ClosedEvent, ErrorEvent } from './events.js';
@@ -15,5 +16,6 @@ export {
   HandlerError,
   InvalidReplyError,
   ClientError,
+  TlsError,
   type RxServeErrorCode,
 } from './errors.js';

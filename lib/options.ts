@@ -1,3 +1,4 @@
+import type { SecureContextOptions } from 'node:tls';
 import { NEVER, type ObservableInput, type SchedulerLike, asyncScheduler } from 'rxjs';
 import { InvalidOptionError } from './errors.js';
 import { isObservableInput } from './reply.js';
@@ -30,7 +31,26 @@ export interface ServeOptions {
   readonly scheduler?: SchedulerLike;
   /** The listen backlog; default as node's. */
   readonly backlog?: number;
+  /**
+   * `'http1'` (default), `'http2'` (cleartext with prior knowledge, or h2 under `tls`), or
+   * `'auto'`: per connection, ALPN under `tls`, the HTTP/2 connection preface without.
+   */
+  readonly protocol?: ServeProtocol;
+  /** Serve over TLS with this key and certificate (`https://`, h2 by ALPN); default none. */
+  readonly tls?: SecureContextOptions;
 }
+
+/**
+ * The protocols `serve()` speaks.
+ *
+ * @example
+ * ```ts
+ * const protocol: ServeProtocol = 'auto';
+ * ```
+ */
+export type ServeProtocol = 'http1' | 'http2' | 'auto';
+
+const PROTOCOLS: readonly unknown[] = ['http1', 'http2', 'auto'] satisfies ServeProtocol[];
 
 /**
  * {@link ServeOptions} checked and with every default filled in.
@@ -48,9 +68,11 @@ export interface ServeConfig {
   readonly deadline: number;
   readonly scheduler: SchedulerLike;
   readonly backlog: number | undefined;
+  readonly protocol: ServeProtocol;
+  readonly tls: SecureContextOptions | undefined;
 }
 
-const KNOWN_OPTIONS = new Set(['port', 'host', 'handler', 'shutdown$', 'deadline', 'scheduler', 'backlog']);
+const KNOWN_OPTIONS = new Set(['port', 'host', 'handler', 'shutdown$', 'deadline', 'scheduler', 'backlog', 'protocol', 'tls']);
 
 /**
  * Checks `options` and fills in the defaults; throws an {@link InvalidOptionError} naming
@@ -71,6 +93,7 @@ export function resolveServeOptions(options: ServeOptions): ServeConfig {
     }
   }
   const { port = 0, host, handler, shutdown$ = NEVER, deadline = 10_000, scheduler = asyncScheduler, backlog } = options;
+  const { protocol = 'http1', tls } = options;
   check('port', Number.isInteger(port) && port >= 0 && port <= 65535, 'an integer from 0 to 65535', port);
   check('host', host === undefined || (typeof host === 'string' && host.length > 0), 'a non-empty string', host);
   check('handler', typeof handler === 'function', 'a function `(req, ctx) => Reply`', handler);
@@ -88,7 +111,18 @@ export function resolveServeOptions(options: ServeOptions): ServeConfig {
     'a positive integer',
     backlog,
   );
-  return { port, host, handler, shutdown$, deadline, scheduler, backlog };
+  check('protocol', PROTOCOLS.includes(protocol), "one of `'http1'`, `'http2'`, `'auto'`", protocol);
+  check(
+    'tls',
+    tls === undefined || (typeof tls === 'object' && tls !== null && (hasValue(tls, 'key', 'cert') || hasValue(tls, 'pfx'))),
+    'an object with `key` and `cert` (or `pfx`), as tls.createSecureContext() takes',
+    tls,
+  );
+  return { port, host, handler, shutdown$, deadline, scheduler, backlog, protocol, tls };
+}
+
+function hasValue(object: object, ...names: string[]): boolean {
+  return names.every((name) => (object as Record<string, unknown>)[name] != null);
 }
 
 function check(option: string, ok: boolean, expected: string, received: unknown): void {

@@ -15,13 +15,18 @@ import {
   take,
   takeUntil,
 } from 'rxjs';
+import { autoProtocol } from './auto.js';
 import { drain } from './drain.js';
 import type { ErrorEvent, ServerEvent } from './events.js';
 import { GracefulShutdown } from './graceful.js';
 import { http1Protocol } from './http1.js';
+import { http2Protocol } from './http2.js';
 import { type ListenEvent, listen } from './listen.js';
-import { type ServeOptions, resolveServeOptions } from './options.js';
-import { respond } from './respond.js';
+import { type ServeConfig, type ServeOptions, resolveServeOptions } from './options.js';
+import type { Protocol } from './protocol.js';
+import type { ServerResponseLike } from './reply.js';
+import { type ServerRequest, respond } from './respond.js';
+import { loadSecureContext, tlsProtocol } from './tls.js';
 
 /**
  * A server as a cold Observable of its events. Subscribing binds and listens; the first
@@ -48,6 +53,8 @@ import { respond } from './respond.js';
  */
 export function serve(options: ServeOptions): Observable<ServerEvent> {
   const config = resolveServeOptions(options);
+  // A `tls` key that does not load throws a TlsError from protocolFor(): a throw in here is
+  // what server$ errors with, before anything listens.
   return new Observable<ServerEvent>((subscriber) => {
     const graceful = new GracefulShutdown();
     const draining = new BehaviorSubject(false);
@@ -57,7 +64,7 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
       map((): void => undefined),
     );
     const report = (event: ErrorEvent): void => subscriber.next(event);
-    const protocol = http1Protocol({
+    const protocol = protocolFor(config, {
       onRequest: (req, res) => respond(req, res, { handler: config.handler, draining$, report }),
       report,
     });
@@ -70,7 +77,7 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
             graceful.watch(protocol.accept(event.socket));
             return EMPTY;
           }
-          if (event.type === 'listening') return of(listening(event.address));
+          if (event.type === 'listening') return of(listening(event.address, config.tls ? 'https' : 'http'));
           return of({ type: 'error', error: event.error });
         }),
       );
@@ -111,8 +118,26 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
   });
 }
 
-function listening(address: AddressInfo): ServerEvent {
+function listening(address: AddressInfo, scheme: 'http' | 'https'): ServerEvent {
   const unspecified = address.address === '::' || address.address === '0.0.0.0';
   const host = unspecified ? 'localhost' : address.address.includes(':') ? `[${address.address}]` : address.address;
-  return { type: 'listening', address, url: `http://${host}:${address.port}` };
+  return { type: 'listening', address, url: `${scheme}://${host}:${address.port}` };
+}
+
+/** The one place that maps `protocol` and `tls` to what serves each accepted socket. */
+function protocolFor(
+  config: ServeConfig,
+  hooks: { onRequest: (req: ServerRequest, res: ServerResponseLike) => void; report: (event: ErrorEvent) => void },
+): Protocol {
+  // First, so a key that does not load throws before anything is set up.
+  const secureContext = config.tls && loadSecureContext(config.tls);
+  const http1 = (): Protocol => http1Protocol(hooks);
+  const http2 = (): Protocol => http2Protocol(hooks);
+  if (secureContext) {
+    const h2 = config.protocol === 'http1' ? undefined : http2();
+    const h1 = config.protocol === 'http2' ? undefined : http1();
+    return tlsProtocol({ secureContext, protocols: { h2, 'http/1.1': h1 }, report: hooks.report });
+  }
+  if (config.protocol === 'auto') return autoProtocol({ http1: http1(), http2: http2() });
+  return config.protocol === 'http2' ? http2() : http1();
 }
