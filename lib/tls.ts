@@ -102,9 +102,12 @@ function handshake(
       }
       subscriber.complete();
     });
-    // 'secure' is what a server-side TLSSocket emits when the handshake is done (tls.Server
-    // listens to the same event before emitting 'secureConnection').
+    // 'secure' is what a server-side TLSSocket emits when the handshake is done; tls.Server
+    // listens to it too, and clears `secureConnecting` before emitting 'secureConnection'
+    // (onServerSocketSecure in node's lib/_tls_wrap.js). An http2 session waits for a
+    // 'secureConnect' that a server socket never emits while that flag is still set.
     const onSecure = (): void => {
+      (secure as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
       handedOver = true;
       subscriber.next(secure);
       subscriber.complete();
