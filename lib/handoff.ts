@@ -29,7 +29,6 @@ const enum State {
 class HandoffConnection implements GracefulConnection {
   readonly closed$: Observable<unknown>;
   private state = State.Deciding;
-  private draining = false;
   private served: GracefulConnection | undefined;
   // Added to, not assigned: decided$ may complete during its own subscribe.
   private readonly deciding = new Subscription();
@@ -44,7 +43,6 @@ class HandoffConnection implements GracefulConnection {
         next: (served) => {
           this.state = State.Decided;
           this.served = served;
-          if (this.draining) served.gracefulShutdown();
         },
         complete: () => {
           if (this.state === State.Deciding) this.close();
@@ -53,9 +51,9 @@ class HandoffConnection implements GracefulConnection {
     );
   }
 
+  // Shutting down or destroyed while deciding, the socket is closed and the decision
+  // dropped; so a chosen connection never needs telling afterwards.
   gracefulShutdown(): void {
-    if (this.draining) return;
-    this.draining = true;
     if (this.served) this.served.gracefulShutdown();
     else this.close();
   }
