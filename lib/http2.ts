@@ -1,6 +1,6 @@
 import {
   type Http2ServerRequest,
-  type Http2ServerResponse,
+  Http2ServerResponse,
   type ServerHttp2Session,
   constants,
   createServer,
@@ -56,7 +56,7 @@ export const MAX_STREAM_ID = 2 ** 31 - 1;
  * ```
  */
 export function http2Protocol(options: Http2Options): Protocol {
-  const server = createServer();
+  const server = createServer({ Http2ServerResponse: Http2Response });
   const onSessionError = (error: NodeJS.ErrnoException, session: ServerHttp2Session): void => {
     if (QUIET_SESSION_ERRORS.has(error.code ?? '')) return;
     const { remoteAddress: address, remotePort: port } = session.socket ?? {};
@@ -87,6 +87,20 @@ export function http2Protocol(options: Http2Options): Protocol {
       server.off('unknownProtocol', onUnknownProtocol);
     },
   };
+}
+
+/**
+ * HTTP/1.1's connection-specific headers, which HTTP/2 forbids (RFC 9113 §8.2.2). node
+ * drops `connection` with a warning and throws for the others; a `Reply` written for
+ * HTTP/1.1 (`keep-alive: timeout=5`, say) loses them over HTTP/2 instead of failing.
+ */
+const CONNECTION_SPECIFIC_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
+class Http2Response extends Http2ServerResponse {
+  override setHeader(name: string, value: number | string | readonly string[]): void {
+    if (CONNECTION_SPECIFIC_HEADERS.has(name.toLowerCase())) return;
+    super.setHeader(name, value);
+  }
 }
 
 const QUIET_SESSION_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);

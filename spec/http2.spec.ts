@@ -93,6 +93,20 @@ describe('http2Protocol', () => {
       expect(received).to.deep.equal(['one ', 'two']);
     });
 
+    it('drops HTTP/1.1 connection-specific reply headers instead of failing the response', async () => {
+      const { url } = await start(() => ({
+        headers: { connection: 'keep-alive', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked', 'x-kept': 'yes' },
+        body: 'fine',
+      }));
+      const session = await clients.connect(url);
+
+      const response = await request(session, '/');
+
+      expect(response).to.include({ status: 200, body: 'fine' });
+      expect(response.headers['x-kept']).to.equal('yes');
+      expect(response.headers).not.to.have.any.keys('connection', 'keep-alive', 'transfer-encoding');
+    });
+
     it('answers 500 and reports an error event when the handler throws', async () => {
       server = await start(() => {
         throw new Error('boom');
