@@ -101,6 +101,13 @@ class Http2Response extends Http2ServerResponse {
     if (CONNECTION_SPECIFIC_HEADERS.has(name.toLowerCase())) return;
     super.setHeader(name, value);
   }
+
+  // Destroyed without an error, node closes the stream with NO_ERROR and the client takes
+  // the body it got for a whole one; with one, it resets the stream with INTERNAL_ERROR.
+  // Over HTTP/1.1 destroying the socket is what tells; over HTTP/2 it is this reset.
+  override destroy(error?: Error): this {
+    return super.destroy(error ?? new Error('The response was destroyed before it finished'));
+  }
 }
 
 const QUIET_SESSION_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);

@@ -2,7 +2,7 @@ import { connect as netConnect } from 'node:net';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { Subject, finalize } from 'rxjs';
+import { Subject, concat, finalize, of, throwError } from 'rxjs';
 import { MAX_STREAM_ID } from '../lib/http2.js';
 import type { Handler } from '../lib/respond.js';
 import { H2Clients, request } from './support/h2-client.js';
@@ -120,6 +120,20 @@ describe('http2Protocol', () => {
       const event = await reported;
       expect(event.error.code).to.equal('ERR_RXSERVE_HANDLER');
       expect(event.request).to.deep.equal({ method: 'GET', url: '/fails' });
+    });
+
+    it('resets the stream with INTERNAL_ERROR when the body fails after the head, so it never looks whole', async () => {
+      server = await start(() => ({ body: concat(of('first '), throwError(() => new Error('mid-body'))) }));
+      const session = await clients.connect(server.url);
+
+      const failure = await request(session, '/').then(
+        (response) => response,
+        (error: NodeJS.ErrnoException) => error,
+      );
+
+      expect(failure).to.be.instanceOf(Error);
+      expect((failure as Error).message).to.contain('NGHTTP2_INTERNAL_ERROR');
+      expect((await server.next('error')).error.message).to.contain('mid-body');
     });
 
     it('leaves ctx.signal unaborted once an HTTP/2 response has finished', async () => {
