@@ -130,6 +130,17 @@ describe('autoProtocol', () => {
       expect(await silent.received).to.equal('');
     });
 
+    it('hands a preface broken after its first bytes to HTTP/1.1, which answers 400 and reports it', async () => {
+      server = await start();
+      const broken = rawClient(server.port);
+
+      broken.socket.write('PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n');
+
+      expect(await broken.received).to.match(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect((await server.next('error')).error.code).to.equal('ERR_RXSERVE_CLIENT');
+      expect((await get(server.url, { agent })).body).to.equal('GET / over 1.1');
+    });
+
     it('closes a connection that ends inside a partial preface, and keeps serving', async () => {
       const { url, port } = await start();
       const partial = rawClient(port);
