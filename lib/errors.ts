@@ -148,6 +148,17 @@ export class ClientError extends RxServeError {
 }
 
 /**
+ * Socket error codes that only say the peer went away (a reset, a broken pipe): such a
+ * connection is closed quietly, not reported as a {@link ClientError}.
+ *
+ * @example
+ * ```ts
+ * socket.on('error', (e) => PEER_GONE_CODES.has(e.code ?? '') || report(new ClientError(e)));
+ * ```
+ */
+export const PEER_GONE_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
+
+/**
  * Accepting a connection failed (EMFILE, ENFILE...). Reported as an `error` event; the
  * listener keeps accepting once resources free up.
  *

@@ -7,7 +7,7 @@ import {
 } from 'node:http2';
 import type { Socket } from 'node:net';
 import { type Observable, fromEvent } from 'rxjs';
-import { ClientError } from './errors.js';
+import { ClientError, PEER_GONE_CODES } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import type { GracefulConnection } from './graceful.js';
 import type { Protocol } from './protocol.js';
@@ -58,7 +58,7 @@ export const MAX_STREAM_ID = 2 ** 31 - 1;
 export function http2Protocol(options: Http2Options): Protocol {
   const server = createServer({ Http2ServerResponse: Http2Response });
   const onSessionError = (error: NodeJS.ErrnoException, session: ServerHttp2Session): void => {
-    if (QUIET_SESSION_ERRORS.has(error.code ?? '')) return;
+    if (PEER_GONE_CODES.has(error.code ?? '')) return;
     const { remoteAddress: address, remotePort: port } = session.socket ?? {};
     options.report({ type: 'error', error: new ClientError(error), remote: { address, port } });
   };
@@ -110,7 +110,6 @@ class Http2Response extends Http2ServerResponse {
   }
 }
 
-const QUIET_SESSION_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
 
 const enum State {
   Open,

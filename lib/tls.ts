@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { type SecureContext, type SecureContextOptions, TLSSocket, createSecureContext } from 'node:tls';
 import { EMPTY, Observable, mergeMap, of } from 'rxjs';
-import { ClientError, TlsError } from './errors.js';
+import { ClientError, PEER_GONE_CODES, TlsError } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import { handoff } from './handoff.js';
 import type { Protocol } from './protocol.js';
@@ -78,7 +78,6 @@ export function loadSecureContext(options: SecureContextOptions): SecureContext 
   }
 }
 
-const QUIET_HANDSHAKE_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
 
 /**
  * Emits the `TLSSocket` once its handshake is done; completes without it when the
@@ -96,7 +95,7 @@ function handshake(
     // Stays attached: until the protocol has its own listener an unheard 'error' would throw.
     secure.on('error', (error: NodeJS.ErrnoException) => {
       if (handedOver) return;
-      if (!QUIET_HANDSHAKE_ERRORS.has(error.code ?? '')) {
+      if (!PEER_GONE_CODES.has(error.code ?? '')) {
         const { remoteAddress: address, remotePort: port } = socket;
         report({ type: 'error', error: new ClientError(error), remote: { address, port } });
       }
