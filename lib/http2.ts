@@ -26,7 +26,7 @@ export interface Http2Options {
   readonly report: (event: ErrorEvent) => void;
 }
 
-/** The largest stream id (2^31-1): a GOAWAY with it announces a drain without refusing anything. */
+/** The largest stream id (2^31-1), carried by the first GOAWAY of a drain (RFC 9113 §6.8). */
 export const MAX_STREAM_ID = 2 ** 31 - 1;
 
 /**
@@ -70,8 +70,9 @@ export function http2Protocol(options: Http2Options): Protocol {
   server.on('unknownProtocol', onUnknownProtocol);
   return {
     accept(socket) {
-      // node's http2.Server is a net.Server without allowHalfOpen: its session does not end
-      // a socket whose peer has ended, so neither may ours (allowHalfOpen suits HTTP/1.1).
+      // Accepted sockets are set up as node's http.Server wants them (allowHalfOpen); node's
+      // http2.Server takes its own without, and its sessions count on the socket ending
+      // itself once the peer has ended.
       socket.allowHalfOpen = false;
       let session: ServerHttp2Session | undefined;
       const capture = (created: ServerHttp2Session): void => void (session = created);
@@ -109,7 +110,6 @@ class Http2Response extends Http2ServerResponse {
     return super.destroy(error ?? new Error('The response was destroyed before it finished'));
   }
 }
-
 
 const enum State {
   Open,

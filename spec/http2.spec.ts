@@ -181,6 +181,30 @@ describe('http2Protocol', () => {
       expect(await server.next('closed')).to.deep.include({ graceful: true, drained: 1, forced: 0 });
     });
 
+    it('holds the final GOAWAY until the PING is acknowledged or the last open stream ends', async () => {
+      const release = signal();
+      const arrived = signal();
+      server = await start(() => {
+        arrived.resolve();
+        return release.promise.then(() => ({ body: 'slow' }));
+      });
+      const client = await raw(server.port);
+      client.request(1, '/slow');
+      await arrived.promise;
+
+      shutdown$.next();
+      await client.next(FrameType.PING); // and never acknowledged
+      release.resolve();
+      const body = await client.body(1);
+      const final = await client.next(FrameType.GOAWAY, 0).then(() => client.next(FrameType.GOAWAY, 0));
+
+      const lastData = client.frames.findLastIndex((frame) => frame.type === FrameType.DATA);
+      expect(body).to.equal('slow');
+      expect(client.frames.indexOf(final)).to.be.above(lastData);
+      expect(goawayOf(final).lastStreamId).to.equal(1);
+      expect(await server.next('closed')).to.deep.include({ graceful: true, drained: 1, forced: 0 });
+    });
+
     it('leaves unprocessed a stream that crosses the first GOAWAY, and says so in the final one', async () => {
       const served: string[] = [];
       const release = signal();
