@@ -36,7 +36,10 @@ async function startServer(kind: string): Promise<Server> {
 /** Runs h2load for `duration` seconds and reads its requests per second. */
 async function h2load(url: string, duration: number): Promise<{ rps: number; failed: number; command: string }> {
   const args = ['-c', String(clients), '-m', String(streams), '-t', '1', '-D', String(duration), url];
-  const { stdout } = await promisify(execFile)('h2load', args);
+  const { stdout } = await promisify(execFile)('h2load', args).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    throw new Error('h2load is not installed: apt-get install -y nghttp2-client');
+  });
   const rps = Number(/finished in [\d.]+s, ([\d.]+) req\/s/.exec(stdout)?.[1]);
   const failed = Number(/(\d+) failed/.exec(stdout)?.[1]);
   if (!Number.isFinite(rps)) throw new Error(`Cannot read h2load's output:\n${stdout}`);
