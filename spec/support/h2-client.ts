@@ -1,5 +1,4 @@
-import { type ClientHttp2Session, type IncomingHttpHeaders, connect } from 'node:http2';
-import type { SecureClientSessionOptions } from 'node:http2';
+import { type ClientHttp2Session, type IncomingHttpHeaders, type SecureClientSessionOptions, connect } from 'node:http2';
 
 /** node's HTTP/2 client, with every session it opened remembered so a spec can close them all. */
 export class H2Clients {
