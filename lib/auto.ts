@@ -16,7 +16,14 @@ export interface AutoOptions {
   readonly http2: Protocol;
 }
 
-/** What an HTTP/2 client with prior knowledge sends first (RFC 9113 §3.4). */
+/**
+ * What an HTTP/2 client with prior knowledge sends first (RFC 9113 §3.4).
+ *
+ * @example
+ * ```ts
+ * const isHttp2 = firstBytes.subarray(0, HTTP2_PREFACE.length).equals(HTTP2_PREFACE);
+ * ```
+ */
 export const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
 /**

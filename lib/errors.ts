@@ -57,7 +57,15 @@ export class InvalidOptionError extends RxServeError {
     super('ERR_RXSERVE_INVALID_OPTION', `Expected \`${option}\` to be ${expected}, got ${describe(received)}`);
   }
 
-  /** An option name nobody reads: most often a typo. */
+  /**
+   * An option name nobody reads: most often a typo.
+   *
+   * @example
+   * ```ts
+   * InvalidOptionError.unknown('dealine', ['deadline', 'port']).message;
+   * // Unknown option `dealine`; the known options are `deadline`, `port`
+   * ```
+   */
   static unknown(option: string, known: Iterable<string>): InvalidOptionError {
     const error = new InvalidOptionError(option, '', undefined);
     error.message = `Unknown option \`${option}\`; the known options are ${[...known].map((name) => `\`${name}\``).join(', ')}`;

@@ -26,7 +26,14 @@ export interface Http2Options {
   readonly report: (event: ErrorEvent) => void;
 }
 
-/** The largest stream id (2^31-1), carried by the first GOAWAY of a drain (RFC 9113 §6.8). */
+/**
+ * The largest stream id (2^31-1), carried by the first GOAWAY of a drain (RFC 9113 §6.8).
+ *
+ * @example
+ * ```ts
+ * session.goaway(constants.NGHTTP2_NO_ERROR, MAX_STREAM_ID);
+ * ```
+ */
 export const MAX_STREAM_ID = 2 ** 31 - 1;
 
 /**

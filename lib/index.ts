@@ -1,3 +1,9 @@
+/**
+ * rxserve: an RxJS server toolkit with a coordinated graceful shutdown across every
+ * active connection. Start with {@link serve}; see the graceful-shutdown guide.
+ *
+ * @module rxserve
+ */
 export { serve } from './serve.js';
 export { fromSignals } from './signals.js';
 export { GracefulShutdown, type GracefulConnection } from './graceful.js';

@@ -3,26 +3,20 @@ import {
   BehaviorSubject,
   EMPTY,
   Observable,
-  concat,
-  connect,
-  defer,
   filter,
-  from,
   map,
-  merge,
   mergeMap,
   of,
   take,
-  takeUntil,
 } from 'rxjs';
 import { autoProtocol } from './auto.js';
-import { drain } from './drain.js';
 import type { ErrorEvent, ServerEvent } from './events.js';
 import { GracefulShutdown } from './graceful.js';
 import { http1Protocol } from './http1.js';
 import { http2Protocol } from './http2.js';
 import { type ListenEvent, listen } from './listen.js';
 import { type ServeConfig, type ServeOptions, resolveServeOptions } from './options.js';
+import { orchestrate } from './orchestrate.js';
 import type { Protocol } from './protocol.js';
 import type { ServerResponseLike } from './reply.js';
 import { type ServerRequest, respond } from './respond.js';
@@ -69,45 +63,27 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
       report,
     });
 
-    const accepting = (signals$: Observable<number>): Observable<ServerEvent> =>
-      listen(config).pipe(
-        takeUntil(signals$),
-        mergeMap((event: ListenEvent): Observable<ServerEvent> => {
-          if (event.type === 'connection') {
-            graceful.watch(protocol.accept(event.socket));
-            return EMPTY;
-          }
-          if (event.type === 'listening') return of(listening(event.address, config.tls ? 'https' : 'http'));
-          return of({ type: 'error', error: event.error });
-        }),
-      );
+    const accepting = listen(config).pipe(
+      mergeMap((event: ListenEvent): Observable<ServerEvent> => {
+        if (event.type === 'connection') {
+          graceful.watch(protocol.accept(event.socket));
+          return EMPTY;
+        }
+        if (event.type === 'listening') return of(listening(event.address, config.tls ? 'https' : 'http'));
+        return of({ type: 'error', error: event.error });
+      }),
+    );
 
-    const shuttingDown = (signals$: Observable<number>): Observable<ServerEvent> =>
-      defer(() =>
-        concat(
-          of<ServerEvent>({ type: 'shutdown', open: graceful.count }),
-          merge(
-            drain(graceful, {
-              deadline: config.deadline,
-              scheduler: config.scheduler,
-              force$: signals$.pipe(filter((index) => index > 0)),
-            }).pipe(map((result): ServerEvent => ({ type: 'closed', ...result }))),
-            // After drain() subscribed: connections have been told (so in-flight heads carry
-            // `Connection: close`) before handlers hear of it and hurry to reply.
-            defer(() => {
-              draining.next(true);
-              return EMPTY;
-            }),
-          ),
-        ),
-      );
-
-    const lifecycle = from(config.shutdown$)
-      .pipe(
-        map((_, index) => index),
-        connect((signals$) => concat(accepting(signals$), shuttingDown(signals$))),
-      )
-      .subscribe(subscriber);
+    const lifecycle = orchestrate({
+      accepting,
+      graceful,
+      shutdown$: config.shutdown$,
+      deadline: config.deadline,
+      scheduler: config.scheduler,
+      // Connections have been told (so in-flight heads carry `Connection: close`) before
+      // handlers hear of it and hurry to reply.
+      onDraining: () => draining.next(true),
+    }).subscribe(subscriber);
 
     return () => {
       lifecycle.unsubscribe();

@@ -1,0 +1,91 @@
+import {
+  NEVER,
+  type Observable,
+  type ObservableInput,
+  type SchedulerLike,
+  concat,
+  defer,
+  finalize,
+  from,
+  ignoreElements,
+  tap,
+} from 'rxjs';
+import type { ClosedEvent, ShutdownEvent } from '../events.js';
+import { type GracefulConnection, GracefulShutdown } from '../graceful.js';
+import { orchestrate } from '../orchestrate.js';
+
+/**
+ * What {@link simulateServer} runs: `serve()`'s orchestration with the sockets taken out.
+ *
+ * @example
+ * ```ts
+ * const options: SimulateServerOptions = {
+ *   connections$: cold('a-b', { a: new FakeConnection(), b: new FakeConnection({ drainsIn: 2 }) }),
+ *   shutdown$: cold('----s'),
+ *   deadline: 10,
+ * };
+ * ```
+ */
+export interface SimulateServerOptions {
+  /** The accept loop: each connection is watched as it arrives, until `shutdown$` first emits. */
+  readonly connections$?: ObservableInput<GracefulConnection>;
+  /** As `serve()`'s: the first emission drains, any later one forces the close. */
+  readonly shutdown$: ObservableInput<unknown>;
+  /** As `serve()`'s: ms from the start of shutdown until what is left is destroyed; default 10 000. */
+  readonly deadline?: number;
+  /** What times the deadline. Default `asyncScheduler`: virtual inside `TestScheduler.run`. */
+  readonly scheduler?: SchedulerLike;
+  /** The watcher to use, to inspect `count` or watch more connections from the test. */
+  readonly graceful?: GracefulShutdown;
+}
+
+/**
+ * The events of a simulated server: those of `serve()` from shutdown on.
+ *
+ * @example
+ * ```ts
+ * const closed: SimulatedEvent = { type: 'closed', graceful: true, drained: 1, forced: 0 };
+ * ```
+ */
+export type SimulatedEvent = ShutdownEvent | ClosedEvent;
+
+/**
+ * Runs `serve()`'s own orchestration — the accept loop taken until `shutdown$`, a
+ * {@link GracefulShutdown} watching every connection, and the drain raced with the
+ * deadline and a second `shutdown$` emission — over fake connections, so it can be
+ * marble-tested in virtual time. Emits `serve()`'s `shutdown` and `closed` events, then
+ * completes; cold, like `serve()`, and unsubscribing is a hard stop that destroys every
+ * connection still open.
+ *
+ * ```
+ * connections$:  a-b------       a: drainsIn 2, b: hangs
+ * shutdown$:     ----s----
+ * simulated:     ----d---(c|)    deadline 4: d = { open: 2 }, c = { drained: 1, forced: 1 }
+ * ```
+ *
+ * @example
+ * ```ts
+ * testScheduler.run(({ cold, expectObservable }) => {
+ *   const conn = new FakeConnection({ drainsIn: 3 });
+ *   expectObservable(simulateServer({ connections$: of(conn), shutdown$: cold('-s'), deadline: 10 }))
+ *     .toBe('-d--(c|)', { d: { type: 'shutdown', open: 1 }, c: { type: 'closed', graceful: true, drained: 1, forced: 0 } });
+ * });
+ * ```
+ */
+export function simulateServer(options: SimulateServerOptions): Observable<SimulatedEvent> {
+  return defer(() => {
+    const graceful = options.graceful ?? new GracefulShutdown();
+    // A listening socket never completes by itself; neither does this accept loop.
+    const accepting = concat(from(options.connections$ ?? NEVER), NEVER).pipe(
+      tap((conn) => graceful.watch(conn)),
+      ignoreElements(),
+    );
+    return orchestrate({
+      accepting,
+      graceful,
+      shutdown$: options.shutdown$,
+      deadline: options.deadline ?? 10_000,
+      scheduler: options.scheduler,
+    }).pipe(finalize(() => graceful.destroy()));
+  });
+}

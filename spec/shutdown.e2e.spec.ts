@@ -1,0 +1,177 @@
+import { type ClientRequest, Agent, type IncomingMessage, request } from 'node:http';
+import { expect } from 'chai';
+import { NEVER, Subject, type Subscription, concat, map, of } from 'rxjs';
+import sinon from 'sinon';
+import { type Handler, type ServeOptions, type ServerEvent, fromSignals, serve } from '../lib/index.js';
+import { tryConnect } from './helpers/try-connect.js';
+
+// Graceful shutdown across real connections on 127.0.0.1, end to end: what the README's
+// comparison table claims for rxserve is shown here.
+describe('graceful shutdown, end to end', function () {
+  // A fail-fast bound, not a wait: node's own keepAliveTimeout (5 s) would close an idle
+  // connection too, so "at once" and "right after" are shown by finishing well before it.
+  this.timeout(4_000);
+  let agent: Agent;
+  let subscription: Subscription | undefined;
+  let signalListeners: number;
+
+  beforeEach(() => {
+    agent = new Agent({ keepAlive: true });
+    signalListeners = process.listenerCount('SIGTERM');
+  });
+
+  afterEach(() => {
+    subscription?.unsubscribe();
+    subscription = undefined;
+    agent.destroy();
+    expect(process.listenerCount('SIGTERM')).to.equal(signalListeners);
+  });
+
+  /** Serves on 127.0.0.1:0 and resolves once listening; `closed` resolves when server$ completes. */
+  async function start(handler: Handler, options: Pick<ServeOptions, 'deadline' | 'shutdown$'>) {
+    const events: ServerEvent[] = [];
+    let complete!: () => void;
+    const closed = new Promise<void>((resolve) => (complete = resolve));
+    const listening = new Promise<number>((resolve, reject) => {
+      subscription = serve({ host: '127.0.0.1', handler, deadline: 60_000, ...options }).subscribe({
+        next: (event) => {
+          events.push(event);
+          if (event.type === 'listening') resolve(event.address.port);
+        },
+        error: reject,
+        complete,
+      });
+    });
+    return { events, closed, port: await listening };
+  }
+
+  function get(port: number, path: string): { req: ClientRequest; response: Promise<IncomingMessage> } {
+    const req = request({ host: '127.0.0.1', port, path, agent });
+    const response = new Promise<IncomingMessage>((resolve, reject) => req.on('response', resolve).on('error', reject));
+    req.end();
+    return { req, response };
+  }
+
+  function body(res: IncomingMessage): Promise<string> {
+    return new Promise((resolve, reject) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk)).on('end', () => resolve(text)).on('error', reject);
+    });
+  }
+
+  /** A handler that tells when a request reached it, and answers with `reply`. */
+  function arriving(reply: Handler): { handler: Handler; arrived: Promise<void> } {
+    let arrive!: () => void;
+    const arrived = new Promise<void>((resolve) => (arrive = resolve));
+    const handler: Handler = (req, ctx) => {
+      arrive();
+      return reply(req, ctx);
+    };
+    return { arrived, handler };
+  }
+
+  it('stops accepting the moment shutdown begins: a new connect is refused while a request is still in flight', async () => {
+    const shutdown$ = new Subject<void>();
+    const { handler, arrived } = arriving(() => NEVER);
+    const { events, port } = await start(handler, { shutdown$ });
+    get(port, '/hangs').response.catch(() => undefined);
+    await arrived;
+    shutdown$.next();
+    const refused = await tryConnect(port);
+    expect(refused).to.equal('ECONNREFUSED');
+    expect(events.map((event) => event.type)).to.deep.equal(['listening', 'shutdown']);
+  });
+
+  it('closes an idle keep-alive connection at once, without any timer firing, and reports it drained', async () => {
+    const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    try {
+      const shutdown$ = new Subject<void>();
+      const { events, closed, port } = await start(() => ({ body: 'hi' }), { shutdown$ });
+      expect(await body(await get(port, '/').response)).to.equal('hi');
+      shutdown$.next();
+      await closed;
+      expect(events.slice(1)).to.deep.equal([
+        { type: 'shutdown', open: 1 },
+        { type: 'closed', graceful: true, drained: 1, forced: 0 },
+      ]);
+      expect(clock.countTimers(), 'timers left behind').to.equal(0);
+    } finally {
+      clock.restore();
+    }
+  });
+
+  it('lets a request in flight finish after shutdown began, with Connection: close, telling its handler through ctx.draining$', async () => {
+    const shutdown$ = new Subject<void>();
+    const { handler, arrived } = arriving((req, ctx) => ctx.draining$.pipe(map(() => ({ body: 'done' }))));
+    const { events, closed, port } = await start(handler, { shutdown$ });
+    const { response } = get(port, '/slow');
+    await arrived;
+    shutdown$.next();
+    const res = await response;
+    expect(res.headers.connection).to.equal('close');
+    expect(await body(res)).to.equal('done');
+    await closed;
+    expect(events.at(-1)).to.deep.equal({ type: 'closed', graceful: true, drained: 1, forced: 0 });
+  });
+
+  it('closes a keep-alive connection right after a response whose head went out before shutdown', async () => {
+    const shutdown$ = new Subject<void>();
+    const { events, closed, port } = await start(
+      (req, ctx) => ({ body: concat(of('head out; '), ctx.draining$.pipe(map(() => 'then the end'))) }),
+      { shutdown$ },
+    );
+    const res = await get(port, '/stream').response;
+    expect(res.headers.connection).to.equal('keep-alive');
+    shutdown$.next();
+    expect(await body(res)).to.equal('head out; then the end');
+    await closed;
+    expect(events.at(-1)).to.deep.equal({ type: 'closed', graceful: true, drained: 1, forced: 0 });
+  });
+
+  it('destroys what is left at the deadline, not a millisecond before, and reports it forced', async () => {
+    const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    try {
+      const shutdown$ = new Subject<void>();
+      const { handler, arrived } = arriving(() => NEVER);
+      const { events, closed, port } = await start(handler, { shutdown$, deadline: 5_000 });
+      const hangUp = get(port, '/hangs').response.then(
+        () => 'answered',
+        (error: NodeJS.ErrnoException) => error.code,
+      );
+      await arrived;
+      shutdown$.next();
+      clock.tick(4_999);
+      expect(events.map((event) => event.type)).to.deep.equal(['listening', 'shutdown']);
+      clock.tick(1);
+      await closed;
+      expect(events.at(-1)).to.deep.equal({ type: 'closed', graceful: false, drained: 0, forced: 1 });
+      expect(await hangUp).to.equal('ECONNRESET');
+    } finally {
+      clock.restore();
+    }
+  });
+
+  it('forces the close at once on a second shutdown$ emission (a second Ctrl+C)', async () => {
+    const shutdown$ = new Subject<void>();
+    const { handler, arrived } = arriving(() => NEVER);
+    const { events, closed, port } = await start(handler, { shutdown$ });
+    get(port, '/hangs').response.catch(() => undefined);
+    await arrived;
+    shutdown$.next();
+    shutdown$.next();
+    await closed;
+    expect(events.slice(1)).to.deep.equal([
+      { type: 'shutdown', open: 1 },
+      { type: 'closed', graceful: false, drained: 0, forced: 1 },
+    ]);
+  });
+
+  it('shuts down on SIGTERM through fromSignals, and leaves no signal listener behind', async () => {
+    const { events, closed } = await start(() => ({ body: 'hi' }), { shutdown$: fromSignals('SIGTERM') });
+    expect(process.listenerCount('SIGTERM')).to.equal(signalListeners + 1);
+    process.emit('SIGTERM', 'SIGTERM');
+    await closed;
+    expect(events.at(-1)).to.deep.equal({ type: 'closed', graceful: true, drained: 0, forced: 0 });
+  });
+});
