@@ -6,6 +6,7 @@ import { Subject, concat, finalize, of, throwError } from 'rxjs';
 import { MAX_STREAM_ID } from '../lib/http2.js';
 import type { Handler } from '../lib/respond.js';
 import { H2Clients, request } from './support/h2-client.js';
+import { heldReply } from './support/held-reply.js';
 import { ACK, FrameType, RawH2Client, encodeFrame, goawayOf } from './support/raw-h2.js';
 import { type TestServer, noTcpHandlesLeft, signal, startServer } from './support/server.js';
 
@@ -152,15 +153,11 @@ describe('http2Protocol', () => {
 
   describe('graceful shutdown (RFC 9113 §6.8)', () => {
     it('sends GOAWAY with the maximum stream id, then a PING, then GOAWAY with the last stream id', async () => {
-      const release = signal();
-      const arrived = signal();
-      server = await start(() => {
-        arrived.resolve();
-        return release.promise.then(() => ({ body: 'slow' }));
-      });
+      const held = heldReply('slow');
+      server = await start(held.handler);
       const client = await raw(server.port);
       client.request(1, '/slow');
-      await arrived.promise;
+      await held.arrived;
 
       shutdown$.next();
       const first = await client.next(FrameType.GOAWAY);
@@ -172,7 +169,7 @@ describe('http2Protocol', () => {
       expect(client.frames.indexOf(first)).to.be.below(client.frames.indexOf(ping));
       expect(ping.flags & ACK).to.equal(0);
       expect(goawayOf(final)).to.deep.equal({ lastStreamId: 1, errorCode: NO_ERROR });
-      release.resolve();
+      held.release();
       expect(await client.body(1)).to.equal('slow');
       await client.closed;
       // node repeats the final GOAWAY when the session is torn down; the id never grows.
@@ -182,19 +179,15 @@ describe('http2Protocol', () => {
     });
 
     it('holds the final GOAWAY until the PING is acknowledged or the last open stream ends', async () => {
-      const release = signal();
-      const arrived = signal();
-      server = await start(() => {
-        arrived.resolve();
-        return release.promise.then(() => ({ body: 'slow' }));
-      });
+      const held = heldReply('slow');
+      server = await start(held.handler);
       const client = await raw(server.port);
       client.request(1, '/slow');
-      await arrived.promise;
+      await held.arrived;
 
       shutdown$.next();
       await client.next(FrameType.PING); // and never acknowledged
-      release.resolve();
+      held.release();
       const body = await client.body(1);
       const final = await client.next(FrameType.GOAWAY, 0).then(() => client.next(FrameType.GOAWAY, 0));
 
@@ -206,17 +199,11 @@ describe('http2Protocol', () => {
     });
 
     it('leaves unprocessed a stream that crosses the first GOAWAY, and says so in the final one', async () => {
-      const served: string[] = [];
-      const release = signal();
-      const arrived = signal();
-      server = await start((req) => {
-        served.push(req.url ?? '');
-        arrived.resolve();
-        return release.promise.then(() => ({ body: 'slow' }));
-      });
+      const held = heldReply('slow');
+      server = await start(held.handler);
       const client = await raw(server.port);
       client.request(1, '/slow');
-      await arrived.promise;
+      await held.arrived;
 
       shutdown$.next();
       const ping = await client.next(FrameType.PING);
@@ -225,28 +212,22 @@ describe('http2Protocol', () => {
       await client.next(FrameType.GOAWAY);
       const final = await client.next(FrameType.GOAWAY);
       client.request(5, '/after');
-      release.resolve();
+      held.release();
 
       expect(await client.body(1)).to.equal('slow');
       await client.closed;
       expect(goawayOf(final).lastStreamId).to.equal(1);
-      expect(served).to.deep.equal(['/slow']);
+      expect(held.served).to.deep.equal(['/slow']);
       expect(client.frames.filter((frame) => frame.streamId === 3 || frame.streamId === 5)).to.deep.equal([]);
       expect(await server.next('closed')).to.deep.include({ graceful: true, drained: 1, forced: 0 });
     });
 
     it('fails with REFUSED_STREAM, unserved, a request node’s client sent as the GOAWAY came', async () => {
-      const served: string[] = [];
-      const release = signal();
-      const arrived = signal();
-      server = await start((req) => {
-        served.push(req.url ?? '');
-        arrived.resolve();
-        return release.promise.then(() => ({ body: 'slow' }));
-      });
+      const held = heldReply('slow');
+      server = await start(held.handler);
       const session = await clients.connect(server.url);
       const slow = request(session, '/slow');
-      await arrived.promise;
+      await held.arrived;
 
       shutdown$.next();
       // Sent before the client has read the GOAWAY, so it reaches the server.
@@ -255,32 +236,28 @@ describe('http2Protocol', () => {
         () => undefined,
         (error: NodeJS.ErrnoException) => error,
       );
-      release.resolve();
+      held.release();
 
       expect(refused?.code).to.equal('ERR_HTTP2_STREAM_ERROR');
       expect(refused?.message).to.contain('NGHTTP2_REFUSED_STREAM');
       expect((await slow).body).to.equal('slow');
-      expect(served).to.deep.equal(['/slow']);
+      expect(held.served).to.deep.equal(['/slow']);
       expect(await server.next('closed')).to.deep.include({ graceful: true, drained: 1, forced: 0 });
     });
 
     it('lets node’s client finish its open stream in full, then closes the session as drained', async () => {
-      const release = signal();
-      const arrived = signal();
-      server = await start(() => {
-        arrived.resolve();
-        return release.promise.then(() => ({ body: 'x'.repeat(100_000) }));
-      });
+      const held = heldReply('x'.repeat(100_000));
+      server = await start(held.handler);
       const session = await clients.connect(server.url);
       const goaways: Array<[number, number]> = [];
       const firstGoaway = new Promise((resolve) => session.once('goaway', resolve));
       session.on('goaway', (code: number, lastStreamId: number) => goaways.push([code, lastStreamId]));
       const response = request(session, '/big');
-      await arrived.promise;
+      await held.arrived;
 
       shutdown$.next();
       await firstGoaway;
-      release.resolve();
+      held.release();
 
       expect((await response).body).to.have.length(100_000);
       expect(await server.next('closed')).to.deep.include({ graceful: true, drained: 1, forced: 0 });
@@ -318,17 +295,14 @@ describe('http2Protocol', () => {
     it('destroys a session still open at the deadline and counts it as forced', async () => {
       const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
       try {
-        const arrived = signal();
-        server = await start(() => {
-          arrived.resolve();
-          return new Promise<never>(() => undefined);
-        }, 5_000);
+        const held = heldReply('never released');
+        server = await start(held.handler, 5_000);
         const session = await clients.connect(server.url);
         const stream = session.request({ ':path': '/never' });
         const streamClosed = new Promise((resolve) => stream.once('close', resolve));
         stream.on('error', () => undefined);
         const finalGoaway = new Promise((resolve) => session.on('goaway', (_, last: number) => last === 1 && resolve(last)));
-        await arrived.promise;
+        await held.arrived;
 
         shutdown$.next();
         await finalGoaway;

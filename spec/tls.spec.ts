@@ -9,7 +9,8 @@ import { TlsError, serve } from '../lib/index.js';
 import type { ServeOptions } from '../lib/options.js';
 import { certificate } from './support/certificates.js';
 import { H2Clients, request } from './support/h2-client.js';
-import { type TestServer, closed, noTcpHandlesLeft, signal, startServer } from './support/server.js';
+import { heldReply } from './support/held-reply.js';
+import { type TestServer, closed, noTcpHandlesLeft, startServer } from './support/server.js';
 
 describe('tlsProtocol', () => {
   const { key, cert } = certificate();
@@ -96,25 +97,18 @@ describe('tlsProtocol', () => {
 
   describe('graceful shutdown', () => {
     it('drains an h2 session over TLS with GOAWAY(2^31-1), PING, then GOAWAY(last stream id)', async () => {
-      const release = signal();
-      const arrived = signal();
-      server = await start({
-        protocol: 'http2',
-        handler: () => {
-          arrived.resolve();
-          return release.promise.then(() => ({ body: 'finished' }));
-        },
-      });
+      const held = heldReply('finished');
+      server = await start({ protocol: 'http2', handler: held.handler });
       const session = await clients.connect(server.url, { ca: cert });
       const goaways: Array<[number, number]> = [];
       session.on('goaway', (code: number, last: number) => goaways.push([code, last]));
       const firstGoaway = new Promise((resolve) => session.once('goaway', resolve));
       const response = request(session, '/');
-      await arrived.promise;
+      await held.arrived;
 
       shutdown$.next();
       await firstGoaway;
-      release.resolve();
+      held.release();
 
       expect((await response).body).to.equal('finished');
       expect(await server.next('closed')).to.deep.include({ graceful: true, drained: 1, forced: 0 });
@@ -125,19 +119,13 @@ describe('tlsProtocol', () => {
     });
 
     it('finishes an in-flight HTTPS/1.1 response with Connection: close, then closes', async () => {
-      const release = signal();
-      const arrived = signal();
-      server = await start({
-        handler: () => {
-          arrived.resolve();
-          return release.promise.then(() => ({ body: 'finished' }));
-        },
-      });
+      const held = heldReply('finished');
+      server = await start({ handler: held.handler });
       const response = get(server.url);
-      await arrived.promise;
+      await held.arrived;
 
       shutdown$.next();
-      release.resolve();
+      held.release();
 
       expect(await response).to.deep.include({ body: 'finished' });
       expect((await response).headers.connection).to.equal('close');
