@@ -16,7 +16,8 @@ export type RxServeErrorCode =
   | 'ERR_RXSERVE_CLIENT'
   | 'ERR_RXSERVE_HTTP'
   | 'ERR_RXSERVE_BODY_TOO_LARGE'
-  | 'ERR_RXSERVE_INVALID_JSON';
+  | 'ERR_RXSERVE_INVALID_JSON'
+  | 'ERR_RXSERVE_TLS';
 
 /**
  * Base class of every error rxserve creates.
@@ -158,6 +159,17 @@ export class ClientError extends RxServeError {
 }
 
 /**
+ * Socket error codes that only say the peer went away (a reset, a broken pipe): such a
+ * connection is closed quietly, not reported as a {@link ClientError}.
+ *
+ * @example
+ * ```ts
+ * socket.on('error', (e) => PEER_GONE_CODES.has(e.code ?? '') || report(new ClientError(e)));
+ * ```
+ */
+export const PEER_GONE_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
+
+/**
  * Accepting a connection failed (EMFILE, ENFILE...). Reported as an `error` event; the
  * listener keeps accepting once resources free up.
  *
@@ -232,6 +244,25 @@ export class InvalidJsonError extends HttpError {
   constructor(cause: unknown) {
     super(400, `The request body is not valid JSON: ${messageOf(cause)}`, {}, 'ERR_RXSERVE_INVALID_JSON');
     this.cause = cause;
+  }
+}
+
+/**
+ * The `tls` key or certificate does not load (unreadable PEM, a key that does not match
+ * the certificate, a wrong passphrase). server$ errors with it before listening.
+ *
+ * @example
+ * ```ts
+ * serve({ handler, tls: { key, cert } }).subscribe({ error: (e) => e.code === 'ERR_RXSERVE_TLS' && console.error(e.message) });
+ * ```
+ */
+export class TlsError extends RxServeError {
+  override name = 'TlsError';
+
+  constructor(cause: NodeJS.ErrnoException) {
+    super('ERR_RXSERVE_TLS', `Cannot load the \`tls\` key or certificate: ${cause.message}${cause.code ? ` (${cause.code})` : ''}`, {
+      cause,
+    });
   }
 }
 

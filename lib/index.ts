@@ -18,6 +18,7 @@ export type { ServeOptions, Http1Limits } from './options.js';
 export type { RequestListener } from './listener.js';
 export { router, type Routes, type RouteHandler, type RouteContext } from './router.js';
 export { readBytes, readText, readJson, type BodyOptions } from './body.js';
+export type { ServeProtocol } from './options.js';
 export type { Handler, RequestContext, ServerRequest } from './respond.js';
 export type { Reply, ReplyBody } from './reply.js';
 export type {
@@ -49,5 +50,6 @@ export {
   HttpError,
   BodyTooLargeError,
   InvalidJsonError,
+  TlsError,
   type RxServeErrorCode,
 } from './errors.js';

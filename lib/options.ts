@@ -1,3 +1,4 @@
+import type { SecureContextOptions } from 'node:tls';
 import { NEVER, type ObservableInput, type SchedulerLike, asyncScheduler } from 'rxjs';
 import { InvalidOptionError } from './errors.js';
 import type { HealthConfig, HealthOptions } from './health.js';
@@ -47,6 +48,13 @@ export interface ServeOptions {
   /** The listen backlog; default as node's. */
   readonly backlog?: number;
   /**
+   * `'http1'` (default), `'http2'` (cleartext with prior knowledge, or h2 under `tls`), or
+   * `'auto'`: per connection, ALPN under `tls`, the HTTP/2 connection preface without.
+   */
+  readonly protocol?: ServeProtocol;
+  /** Serve over TLS with this key and certificate (`https://`, h2 by ALPN); default none. */
+  readonly tls?: SecureContextOptions;
+  /**
    * Serves WebSocket upgrades: one handler `(messages$, ctx) => output`, or one per path
    * (`{ '/chat': chat, '/echo': echo }`, any other path: 404). Without it an upgrade
    * request is answered as a plain request.
@@ -94,6 +102,18 @@ export interface Http1Limits {
 }
 
 /**
+ * The protocols `serve()` speaks.
+ *
+ * @example
+ * ```ts
+ * const protocol: ServeProtocol = 'auto';
+ * ```
+ */
+export type ServeProtocol = 'http1' | 'http2' | 'auto';
+
+const PROTOCOLS: readonly unknown[] = ['http1', 'http2', 'auto'] satisfies ServeProtocol[];
+
+/**
  * {@link ServeOptions} checked and with every default filled in.
  *
  * @example
@@ -115,6 +135,8 @@ export interface ServeConfig {
   readonly health: HealthConfig | undefined;
   readonly scheduler: SchedulerLike;
   readonly backlog: number | undefined;
+  readonly protocol: ServeProtocol;
+  readonly tls: SecureContextOptions | undefined;
   readonly websocket: WebSocketHandler | WebSocketRoutes | undefined;
   readonly websocketShutdownCode: number;
   readonly websocketShutdownReason: string;
@@ -147,6 +169,8 @@ const KNOWN_OPTIONS = new Set([
   'keepAliveTimeout',
   'connectionsCheckingInterval',
   'maxHeaderSize',
+  'protocol',
+  'tls',
 ]);
 const KNOWN_HEALTH_OPTIONS = new Set(['readiness', 'liveness', 'retryAfter']);
 
@@ -180,6 +204,7 @@ export function resolveServeOptions(options: ServeOptions): ServeConfig {
     drainDelay = 0,
     health,
   } = options;
+  const { protocol = 'http1', tls } = options;
   check('port', Number.isInteger(port) && port >= 0 && port <= 65535, 'an integer from 0 to 65535', port);
   check('host', host === undefined || (typeof host === 'string' && host.length > 0), 'a non-empty string', host);
   if (handler !== undefined && listener !== undefined) {
@@ -213,6 +238,13 @@ export function resolveServeOptions(options: ServeOptions): ServeConfig {
     `a finite number from 0 to \`deadline\` (${deadline}), which counts from the same signal`,
     drainDelay,
   );
+  check('protocol', PROTOCOLS.includes(protocol), "one of `'http1'`, `'http2'`, `'auto'`", protocol);
+  check(
+    'tls',
+    tls === undefined || (typeof tls === 'object' && tls !== null && (hasValue(tls, 'key', 'cert') || hasValue(tls, 'pfx'))),
+    'an object with `key` and `cert` (or `pfx`), as tls.createSecureContext() takes',
+    tls,
+  );
   return {
     port,
     host,
@@ -225,6 +257,8 @@ export function resolveServeOptions(options: ServeOptions): ServeConfig {
     health: resolveHealth(health, deadline),
     scheduler,
     backlog,
+    protocol,
+    tls,
     ...resolveWebSocketOptions(options),
   };
 }
@@ -346,6 +380,10 @@ function resolveHttp1Limits(options: ServeOptions): Http1Limits {
     headersTimeout,
   );
   return { ...timeouts, maxHeaderSize };
+}
+
+function hasValue(object: object, ...names: string[]): boolean {
+  return names.every((name) => (object as Record<string, unknown>)[name] != null);
 }
 
 function check(option: string, ok: boolean, expected: string, received: unknown): void {

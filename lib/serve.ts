@@ -1,14 +1,20 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EMPTY, Observable, mergeMap, of, tap } from 'rxjs';
+import { autoProtocol } from './auto.js';
 import type { ErrorEvent, ServerEvent } from './events.js';
 import { GracefulShutdown } from './graceful.js';
 import { healthCheck } from './health.js';
-import { http1Protocol } from './http1.js';
+import { type Http1Options, http1Protocol } from './http1.js';
+import { http2Protocol } from './http2.js';
 import { type ListenEvent, listen } from './listen.js';
 import { callListener } from './listener.js';
-import { type ServeOptions, resolveServeOptions } from './options.js';
+import { type ServeConfig, type ServeOptions, resolveServeOptions } from './options.js';
 import { orchestrate } from './orchestrate.js';
-import { respond } from './respond.js';
+import type { Protocol } from './protocol.js';
+import type { ServerResponseLike } from './reply.js';
+import { type ServerRequest, respond } from './respond.js';
+import { loadSecureContext, tlsProtocol } from './tls.js';
 import { websocketUpgrade } from './websocket.js';
 
 /**
@@ -40,6 +46,8 @@ import { websocketUpgrade } from './websocket.js';
  */
 export function serve(options: ServeOptions): Observable<ServerEvent> {
   const config = resolveServeOptions(options);
+  // A `tls` key that does not load throws a TlsError from protocolFor(): a throw in here is
+  // what server$ errors with, before anything listens.
   return new Observable<ServerEvent>((subscriber) => {
     const graceful = new GracefulShutdown();
     let ready = true;
@@ -63,20 +71,16 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
     const draining$ = graceful.shuttingDown$;
     const { handler, listener } = config;
     const respondOptions = { handler: handler!, draining$, report };
-    const protocol = http1Protocol({
-      onRequest: (req, res) => {
-        if (answerHealth && answerHealth(req, res)) return;
-        // While draining (readiness failing, still serving), each response asks the client
-        // to reconnect: by the accept stop, busy keep-alive clients have moved elsewhere
-        // and no request of theirs races the closing of an idle connection.
-        if (!ready && req.httpVersionMajor === 1) res.setHeader('connection', 'close');
-        if (listener) callListener(req, res, { listener, report });
-        else respond(req, res, respondOptions);
-      },
-      report,
-      limits: config.http1,
-      onUpgrade: websockets?.upgrade,
-    });
+    const onRequest = (req: ServerRequest, res: ServerResponseLike): void => {
+      if (answerHealth && answerHealth(req as IncomingMessage, res as ServerResponse)) return;
+      // While draining (readiness failing, still serving), each HTTP/1.1 response asks the
+      // client to reconnect: by the accept stop, busy keep-alive clients have moved elsewhere
+      // and no request of theirs races the closing of an idle connection.
+      if (!ready && req.httpVersionMajor === 1) res.setHeader('connection', 'close');
+      if (listener) callListener(req as IncomingMessage, res as ServerResponse, { listener, report });
+      else respond(req, res, respondOptions);
+    };
+    const protocol = protocolFor(config, { onRequest, report, limits: config.http1, onUpgrade: websockets?.upgrade });
 
     const accepting = listen(config).pipe(
       mergeMap((event: ListenEvent): Observable<ServerEvent> => {
@@ -84,7 +88,7 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
           graceful.watch(protocol.accept(event.socket));
           return EMPTY;
         }
-        if (event.type === 'listening') return of(listening(event.address));
+        if (event.type === 'listening') return of(listening(event.address, config.tls ? 'https' : 'http'));
         return of({ type: 'error', error: event.error });
       }),
     );
@@ -113,8 +117,26 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
   });
 }
 
-function listening(address: AddressInfo): ServerEvent {
+function listening(address: AddressInfo, scheme: 'http' | 'https'): ServerEvent {
   const unspecified = address.address === '::' || address.address === '0.0.0.0';
   const host = unspecified ? 'localhost' : address.address.includes(':') ? `[${address.address}]` : address.address;
-  return { type: 'listening', address, url: `http://${host}:${address.port}` };
+  return { type: 'listening', address, url: `${scheme}://${host}:${address.port}` };
+}
+
+/** The one place that maps `protocol` and `tls` to what serves each accepted socket. */
+function protocolFor(
+  config: ServeConfig,
+  hooks: Http1Options & { readonly onRequest: (req: ServerRequest, res: ServerResponseLike) => void },
+): Protocol {
+  // First, so a key that does not load throws before anything is set up.
+  const secureContext = config.tls && loadSecureContext(config.tls);
+  const http1 = (): Protocol => http1Protocol(hooks);
+  const http2 = (): Protocol => http2Protocol({ onRequest: hooks.onRequest, report: hooks.report });
+  if (secureContext) {
+    const h2 = config.protocol === 'http1' ? undefined : http2();
+    const h1 = config.protocol === 'http2' ? undefined : http1();
+    return tlsProtocol({ secureContext, protocols: { h2, 'http/1.1': h1 }, report: hooks.report });
+  }
+  if (config.protocol === 'auto') return autoProtocol({ http1: http1(), http2: http2() });
+  return config.protocol === 'http2' ? http2() : http1();
 }

@@ -1,0 +1,95 @@
+import type { Socket } from 'node:net';
+import { Observable, map } from 'rxjs';
+import { handoff } from './handoff.js';
+import type { Protocol } from './protocol.js';
+
+/**
+ * The two protocols `autoProtocol` chooses between.
+ *
+ * @example
+ * ```ts
+ * const options: AutoOptions = { http1: http1Protocol(hooks), http2: http2Protocol(hooks) };
+ * ```
+ */
+export interface AutoOptions {
+  readonly http1: Protocol;
+  readonly http2: Protocol;
+}
+
+/**
+ * What an HTTP/2 client with prior knowledge sends first (RFC 9113 §3.4).
+ *
+ * @example
+ * ```ts
+ * const isHttp2 = firstBytes.subarray(0, HTTP2_PREFACE.length).equals(HTTP2_PREFACE);
+ * ```
+ */
+export const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+
+/**
+ * Cleartext HTTP/1.1 and HTTP/2 on one port: each connection's first bytes decide. The
+ * HTTP/2 connection preface goes to `http2`, anything else to `http1` as soon as it differs
+ * from the preface (for an HTTP/1.1 request, at its first or second byte). The bytes read
+ * to decide are put back, so the chosen protocol parses them as if it had read them.
+ *
+ * ```
+ * socket:   P-R-I- -*-...-\r\n\r\n      → http2
+ * socket:   G-E-T-...                  → http1 after `G`
+ * ```
+ *
+ * @example
+ * ```ts
+ * const protocol = autoProtocol({ http1: http1Protocol(hooks), http2: http2Protocol(hooks) });
+ * graceful.watch(protocol.accept(socket));
+ * ```
+ */
+export function autoProtocol(options: AutoOptions): Protocol {
+  return {
+    accept(socket) {
+      return handoff(
+        socket,
+        sniff(socket).pipe(map((isHttp2) => (isHttp2 ? options.http2 : options.http1).accept(socket))),
+      );
+    },
+    close() {
+      options.http1.close();
+      options.http2.close();
+    },
+  };
+}
+
+/**
+ * Emits whether `socket` starts with the HTTP/2 preface, once its first bytes tell, with
+ * those bytes unshifted back; completes without a verdict when the socket ends first.
+ */
+function sniff(socket: Socket): Observable<boolean> {
+  return new Observable<boolean>((subscriber) => {
+    let seen = Buffer.alloc(0);
+    const onReadable = (): void => {
+      for (let chunk: Buffer | null; (chunk = socket.read() as Buffer | null) !== null; ) {
+        seen = Buffer.concat([seen, chunk]);
+      }
+      const length = Math.min(seen.length, HTTP2_PREFACE.length);
+      const isPrefix = seen.subarray(0, length).equals(HTTP2_PREFACE.subarray(0, length));
+      if (isPrefix && length < HTTP2_PREFACE.length) return;
+      stop();
+      socket.unshift(seen);
+      subscriber.next(isPrefix);
+      subscriber.complete();
+    };
+    // Until a protocol owns the socket, an error (ECONNRESET) is only a close.
+    const onError = (): void => subscriber.complete();
+    const onEnd = (): void => subscriber.complete();
+    const stop = (): void => {
+      socket.off('readable', onReadable);
+      socket.off('error', onError);
+      socket.off('end', onEnd);
+      socket.off('close', onEnd);
+    };
+    socket.on('readable', onReadable);
+    socket.on('error', onError);
+    socket.on('end', onEnd);
+    socket.on('close', onEnd);
+    return stop;
+  });
+}

@@ -1,0 +1,72 @@
+import type { Socket } from 'node:net';
+import { type Observable, Subscription, fromEvent } from 'rxjs';
+import type { GracefulConnection } from './graceful.js';
+
+/**
+ * A connection whose protocol is not known yet (a TLS handshake, a peek at the first
+ * bytes): `decided$` serves the socket and emits the protocol's connection, or completes
+ * without one when the socket is not worth serving (a failed handshake), which closes it.
+ *
+ * Until then nothing has been asked of the server, so shutting down closes the socket at
+ * once, like an idle HTTP/1.1 connection; after, both verbs go to the protocol's connection.
+ * It counts as closed when the accepted socket closes, whatever was layered on it.
+ *
+ * @example
+ * ```ts
+ * graceful.watch(handoff(socket, handshake$.pipe(map((secure) => http1.accept(secure)))));
+ * ```
+ */
+export function handoff(socket: Socket, decided$: Observable<GracefulConnection>): GracefulConnection {
+  return new HandoffConnection(socket, decided$);
+}
+
+const enum State {
+  Deciding,
+  Decided,
+  Closed,
+}
+
+class HandoffConnection implements GracefulConnection {
+  readonly closed$: Observable<unknown>;
+  private state = State.Deciding;
+  private served: GracefulConnection | undefined;
+  // Added to, not assigned: decided$ may complete during its own subscribe.
+  private readonly deciding = new Subscription();
+
+  constructor(
+    private readonly socket: Socket,
+    decided$: Observable<GracefulConnection>,
+  ) {
+    this.closed$ = fromEvent(socket, 'close');
+    this.deciding.add(
+      decided$.subscribe({
+        next: (served) => {
+          this.state = State.Decided;
+          this.served = served;
+        },
+        complete: () => {
+          if (this.state === State.Deciding) this.close();
+        },
+      }),
+    );
+  }
+
+  // Shutting down or destroyed while deciding, the socket is closed and the decision
+  // dropped; so a chosen connection never needs telling afterwards.
+  gracefulShutdown(): void {
+    if (this.served) this.served.gracefulShutdown();
+    else this.close();
+  }
+
+  destroy(): void {
+    if (this.served) this.served.destroy();
+    else this.close();
+  }
+
+  private close(): void {
+    if (this.state === State.Closed) return;
+    this.state = State.Closed;
+    this.deciding.unsubscribe();
+    this.socket.destroy();
+  }
+}

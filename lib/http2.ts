@@ -1,0 +1,187 @@
+import {
+  type Http2ServerRequest,
+  Http2ServerResponse,
+  type ServerHttp2Session,
+  constants,
+  createServer,
+} from 'node:http2';
+import type { Socket } from 'node:net';
+import { type Observable, fromEvent } from 'rxjs';
+import { ClientError, PEER_GONE_CODES } from './errors.js';
+import type { ErrorEvent } from './events.js';
+import type { GracefulConnection } from './graceful.js';
+import type { Protocol } from './protocol.js';
+
+/**
+ * What the HTTP/2 protocol needs from the server around it.
+ *
+ * @example
+ * ```ts
+ * const options: Http2Options = { onRequest: (req, res) => res.end('hi'), report: console.error };
+ * ```
+ */
+export interface Http2Options {
+  /** Called for each stream, with node's compatibility request and response. */
+  readonly onRequest: (req: Http2ServerRequest, res: Http2ServerResponse) => void;
+  readonly report: (event: ErrorEvent) => void;
+}
+
+/**
+ * The largest stream id (2^31-1), carried by the first GOAWAY of a drain (RFC 9113 §6.8).
+ *
+ * @example
+ * ```ts
+ * session.goaway(constants.NGHTTP2_NO_ERROR, MAX_STREAM_ID);
+ * ```
+ */
+export const MAX_STREAM_ID = 2 ** 31 - 1;
+
+/**
+ * HTTP/2 over node's `nghttp2`: each accepted socket (cleartext with prior knowledge, or
+ * TLS that negotiated `h2`) is handed to a private `http2.Server` that never listens, and
+ * comes back as a session that drains as RFC 9113 §6.8 recommends:
+ *
+ * ```
+ * server → client:  GOAWAY(2^31-1) PING ........ GOAWAY(last id) ... streams end ... close
+ * client → server:  ...streams in flight... PING ack
+ * ```
+ *
+ * The first GOAWAY tells the client to open no more streams; the PING round trip proves
+ * it has read that; the final GOAWAY names the last stream served, so the client knows
+ * any later one was not processed and is safe to retry (node's client fails those with
+ * REFUSED_STREAM). Open streams finish with their full responses, then the session closes.
+ * A session with no open stream gets the final GOAWAY at once.
+ *
+ * node does not expose nghttp2's shutdown notice, and nghttp2 stops accepting streams at
+ * any other GOAWAY: a stream that crosses the first GOAWAY on the wire is not served, and
+ * the final GOAWAY's id says so.
+ *
+ * @example
+ * ```ts
+ * const protocol = http2Protocol({ onRequest, report });
+ * graceful.watch(protocol.accept(socket));
+ * ```
+ */
+export function http2Protocol(options: Http2Options): Protocol {
+  const server = createServer({ Http2ServerResponse: Http2Response });
+  const onSessionError = (error: NodeJS.ErrnoException, session: ServerHttp2Session): void => {
+    if (PEER_GONE_CODES.has(error.code ?? '')) return;
+    const { remoteAddress: address, remotePort: port } = session.socket ?? {};
+    options.report({ type: 'error', error: new ClientError(error), remote: { address, port } });
+  };
+  // A TLS socket that did not negotiate h2 is never handed here (see tlsProtocol); should
+  // one come, node would keep it open for `unknownProtocolTimeout`.
+  const onUnknownProtocol = (socket: Socket): void => void socket.destroy();
+  server.on('request', options.onRequest);
+  server.on('sessionError', onSessionError);
+  server.on('unknownProtocol', onUnknownProtocol);
+  return {
+    accept(socket) {
+      // Accepted sockets are set up as node's http.Server wants them (allowHalfOpen); node's
+      // http2.Server takes its own without, and its sessions count on the socket ending
+      // itself once the peer has ended.
+      socket.allowHalfOpen = false;
+      let session: ServerHttp2Session | undefined;
+      const capture = (created: ServerHttp2Session): void => void (session = created);
+      // node's connection listener creates the session synchronously.
+      server.on('session', capture);
+      server.emit('connection', socket);
+      server.off('session', capture);
+      return new Http2Connection(socket, session);
+    },
+    close() {
+      server.off('request', options.onRequest);
+      server.off('sessionError', onSessionError);
+      server.off('unknownProtocol', onUnknownProtocol);
+    },
+  };
+}
+
+/**
+ * HTTP/1.1's connection-specific headers, which HTTP/2 forbids (RFC 9113 §8.2.2). node
+ * drops `connection` with a warning and throws for the others; a `Reply` written for
+ * HTTP/1.1 (`keep-alive: timeout=5`, say) loses them over HTTP/2 instead of failing.
+ */
+const CONNECTION_SPECIFIC_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
+class Http2Response extends Http2ServerResponse {
+  override setHeader(name: string, value: number | string | readonly string[]): void {
+    if (CONNECTION_SPECIFIC_HEADERS.has(name.toLowerCase())) return;
+    super.setHeader(name, value);
+  }
+
+  // Destroyed without an error, node closes the stream with NO_ERROR and the client takes
+  // the body it got for a whole one; with one, it resets the stream with INTERNAL_ERROR.
+  // Over HTTP/1.1 destroying the socket is what tells; over HTTP/2 it is this reset.
+  override destroy(error?: Error): this {
+    return super.destroy(error ?? new Error('The response was destroyed before it finished'));
+  }
+}
+
+const enum State {
+  Open,
+  GoingAway,
+  Closing,
+  Destroyed,
+}
+
+class Http2Connection implements GracefulConnection {
+  readonly closed$: Observable<unknown>;
+  private state = State.Open;
+  private openStreams = 0;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly session: ServerHttp2Session | undefined,
+  ) {
+    this.closed$ = fromEvent(socket, 'close');
+    session?.on('stream', (stream) => {
+      this.openStreams++;
+      stream.once('close', () => {
+        this.openStreams--;
+        if (this.openStreams === 0) this.close();
+      });
+    });
+  }
+
+  gracefulShutdown(): void {
+    if (this.state !== State.Open) return;
+    this.state = State.GoingAway;
+    const session = this.session;
+    if (!session || session.closed || session.destroyed) return;
+    // Once it has sent a GOAWAY, nghttp2 stops reading a session with no open stream
+    // (nghttp2_session_want_read), so a PING ack would never be read: with nothing in
+    // flight (or no preface yet) the final GOAWAY goes at once.
+    if (this.openStreams === 0) return this.close();
+    session.goaway(constants.NGHTTP2_NO_ERROR, MAX_STREAM_ID);
+    // nghttp2 sends a PING ahead of any GOAWAY still queued, but its ack must prove the
+    // client read the GOAWAY: ping once node has flushed the GOAWAY, which it does in a
+    // native immediate queued by goaway(), so before this one.
+    setImmediate(() => this.ping(session));
+  }
+
+  destroy(): void {
+    if (this.state === State.Destroyed) return;
+    this.state = State.Destroyed;
+    this.session?.destroy();
+    // After close(), session.destroy() only ends the socket and waits for the peer.
+    this.socket.destroy();
+  }
+
+  private ping(session: ServerHttp2Session): void {
+    if (this.state !== State.GoingAway || session.destroyed) return;
+    // The callback also runs, with an error, when the session dies before the ack.
+    if (!session.ping(() => this.close())) this.close();
+  }
+
+  // session.close() sends the final GOAWAY with the last stream id node processed
+  // (nghttp2_session_get_last_proc_stream_id) and closes once the open streams are done;
+  // also called when the last stream closes before the PING ack (see gracefulShutdown).
+  // node repeats that GOAWAY when the session is torn down, which RFC 9113 §6.8 allows:
+  // the id never grows.
+  private close(): void {
+    if (this.state !== State.GoingAway) return;
+    this.state = State.Closing;
+    if (this.session && !this.session.destroyed) this.session.close();
+  }
+}

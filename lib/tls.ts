@@ -1,0 +1,122 @@
+import type { Socket } from 'node:net';
+import { type SecureContext, type SecureContextOptions, TLSSocket, createSecureContext } from 'node:tls';
+import { EMPTY, Observable, mergeMap, of } from 'rxjs';
+import { ClientError, PEER_GONE_CODES, TlsError } from './errors.js';
+import type { ErrorEvent } from './events.js';
+import { handoff } from './handoff.js';
+import type { Protocol } from './protocol.js';
+
+/**
+ * What TLS serves: a loaded key and certificate, and a protocol for each ALPN name it offers.
+ *
+ * @example
+ * ```ts
+ * const options: TlsProtocolOptions = { secureContext, protocols: { h2: http2, 'http/1.1': http1 }, report };
+ * ```
+ */
+export interface TlsProtocolOptions {
+  /** From {@link loadSecureContext}. */
+  readonly secureContext: SecureContext;
+  /** By ALPN name, in the server's order of preference. */
+  readonly protocols: { readonly h2?: Protocol | undefined; readonly 'http/1.1'?: Protocol | undefined };
+  readonly report: (event: ErrorEvent) => void;
+}
+
+/**
+ * TLS in front of HTTP/1.1 and/or HTTP/2: each accepted socket gets a server-side
+ * `TLSSocket`, and once the handshake is done the protocol ALPN agreed on serves it. A
+ * client that offers no ALPN gets HTTP/1.1 when it is served, and is closed otherwise
+ * (RFC 9113 §3.2: h2 over TLS is negotiated with ALPN). A failed handshake is reported as
+ * an `error` event and closes only that socket.
+ *
+ * ```
+ * socket:  ─ClientHello─ … handshake … ─(alpn h2)──► protocols.h2.accept(tlsSocket)
+ * ```
+ *
+ * @example
+ * ```ts
+ * const secureContext = loadSecureContext({ key, cert });
+ * const protocol = tlsProtocol({ secureContext, protocols: { 'http/1.1': http1Protocol(hooks) }, report });
+ * graceful.watch(protocol.accept(socket));
+ * ```
+ */
+export function tlsProtocol(options: TlsProtocolOptions): Protocol {
+  const { secureContext } = options;
+  const { h2, 'http/1.1': http1 } = options.protocols;
+  const ALPNProtocols = [...(h2 ? ['h2'] : []), ...(http1 ? ['http/1.1'] : [])];
+  return {
+    accept(socket) {
+      const served$ = handshake(socket, secureContext, ALPNProtocols, options.report).pipe(
+        mergeMap((secure) => {
+          const protocol = secure.alpnProtocol === 'h2' ? h2 : http1;
+          return protocol ? of(protocol.accept(secure)) : EMPTY;
+        }),
+      );
+      return handoff(socket, served$);
+    },
+    close() {
+      h2?.close();
+      http1?.close();
+    },
+  };
+}
+
+/**
+ * Loads the `tls` option's key and certificate, or throws a {@link TlsError} that says why
+ * they do not load.
+ *
+ * @example
+ * ```ts
+ * const secureContext = loadSecureContext({ key: readFileSync('key.pem'), cert: readFileSync('cert.pem') });
+ * ```
+ */
+export function loadSecureContext(options: SecureContextOptions): SecureContext {
+  try {
+    return createSecureContext(options);
+  } catch (error) {
+    throw new TlsError(error as NodeJS.ErrnoException);
+  }
+}
+
+
+/**
+ * Emits the `TLSSocket` once its handshake is done; completes without it when the
+ * handshake fails (reported) or the socket closes first.
+ */
+function handshake(
+  socket: Socket,
+  secureContext: SecureContext,
+  ALPNProtocols: string[],
+  report: TlsProtocolOptions['report'],
+): Observable<TLSSocket> {
+  return new Observable<TLSSocket>((subscriber) => {
+    const secure = new TLSSocket(socket, { isServer: true, secureContext, ALPNProtocols });
+    let handedOver = false;
+    // Stays attached: until the protocol has its own listener an unheard 'error' would throw.
+    secure.on('error', (error: NodeJS.ErrnoException) => {
+      if (handedOver) return;
+      if (!PEER_GONE_CODES.has(error.code ?? '')) {
+        const { remoteAddress: address, remotePort: port } = socket;
+        report({ type: 'error', error: new ClientError(error), remote: { address, port } });
+      }
+      subscriber.complete();
+    });
+    // 'secure' is what a server-side TLSSocket emits when the handshake is done; tls.Server
+    // listens to it too, and clears `secureConnecting` before emitting 'secureConnection'
+    // (onServerSocketSecure in node's lib/_tls_wrap.js). An http2 session waits for a
+    // 'secureConnect' that a server socket never emits while that flag is still set.
+    const onSecure = (): void => {
+      (secure as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
+      handedOver = true;
+      subscriber.next(secure);
+      subscriber.complete();
+    };
+    const onClose = (): void => subscriber.complete();
+    secure.once('secure', onSecure);
+    secure.once('close', onClose);
+    return () => {
+      secure.off('secure', onSecure);
+      secure.off('close', onClose);
+    };
+  });
+}

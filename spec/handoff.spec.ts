@@ -1,0 +1,84 @@
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { expect } from 'chai';
+import sinon from 'sinon';
+import { EMPTY, NEVER, Subject, firstValueFrom, of } from 'rxjs';
+import { handoff } from '../lib/handoff.js';
+import { fakeConnection } from './support/fake-connection.js';
+
+/** Just what handoff() touches of a socket: 'close' and destroy(). */
+function fakeSocket(): Socket & { destroy: sinon.SinonSpy } {
+  const socket = new EventEmitter() as Socket & { destroy: sinon.SinonSpy };
+  socket.destroy = sinon.spy(() => {
+    socket.emit('close');
+    return socket;
+  });
+  return socket;
+}
+
+describe('handoff', () => {
+  it('destroys the socket at once when shut down before a protocol is chosen', () => {
+    const socket = fakeSocket();
+    const decided$ = new Subject<never>();
+    const connection = handoff(socket, decided$);
+
+    connection.gracefulShutdown();
+
+    expect(socket.destroy.calledOnce).to.equal(true);
+    expect(decided$.observed).to.equal(false);
+  });
+
+  it('passes both verbs to the connection the protocol returned, once chosen', () => {
+    const socket = fakeSocket();
+    const served = fakeConnection(NEVER);
+    const connection = handoff(socket, of(served));
+
+    connection.gracefulShutdown();
+    connection.destroy();
+
+    expect(served.gracefulShutdown.calledOnce).to.equal(true);
+    expect(served.destroy.calledOnce).to.equal(true);
+    expect(socket.destroy.called).to.equal(false);
+  });
+
+  it('drops a decision still under way when shut down, so no protocol gets the closed socket', () => {
+    const socket = fakeSocket();
+    const decided$ = new Subject<ReturnType<typeof fakeConnection>>();
+    const connection = handoff(socket, decided$);
+
+    connection.gracefulShutdown();
+    connection.gracefulShutdown();
+
+    expect(decided$.observed).to.equal(false);
+    expect(socket.destroy.calledOnce).to.equal(true);
+  });
+
+  it('closes the socket when the decision ends without a connection (a failed handshake)', () => {
+    const socket = fakeSocket();
+
+    handoff(socket, EMPTY);
+
+    expect(socket.destroy.calledOnce).to.equal(true);
+  });
+
+  it('counts as closed when the accepted socket closes, whatever was layered on it', async () => {
+    const socket = fakeSocket();
+    const connection = handoff(socket, of(fakeConnection(NEVER)));
+    const closed = firstValueFrom(connection.closed$);
+
+    socket.emit('close');
+
+    await closed;
+  });
+
+  it('destroys the socket when destroyed before a protocol is chosen, and only once', () => {
+    const socket = fakeSocket();
+    const connection = handoff(socket, NEVER);
+
+    connection.destroy();
+    connection.destroy();
+    connection.gracefulShutdown();
+
+    expect(socket.destroy.calledOnce).to.equal(true);
+  });
+});
