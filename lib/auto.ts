@@ -49,6 +49,7 @@ export function autoProtocol(options: AutoOptions): Protocol {
       return handoff(
         socket,
         sniff(socket).pipe(map((isHttp2) => (isHttp2 ? options.http2 : options.http1).accept(socket))),
+        'auto',
       );
     },
     close() {

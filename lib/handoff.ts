@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { type Observable, Subscription, fromEvent } from 'rxjs';
-import type { GracefulConnection } from './graceful.js';
+import type { ConnectionInfo, GracefulConnection } from './graceful.js';
 
 /**
  * A connection whose protocol is not known yet (a TLS handshake, a peek at the first
@@ -13,11 +13,11 @@ import type { GracefulConnection } from './graceful.js';
  *
  * @example
  * ```ts
- * graceful.watch(handoff(socket, handshake$.pipe(map((secure) => http1.accept(secure)))));
+ * graceful.watch(handoff(socket, handshake$.pipe(map((secure) => http1.accept(secure))), 'tls'));
  * ```
  */
-export function handoff(socket: Socket, decided$: Observable<GracefulConnection>): GracefulConnection {
-  return new HandoffConnection(socket, decided$);
+export function handoff(socket: Socket, decided$: Observable<GracefulConnection>, protocol: string): GracefulConnection {
+  return new HandoffConnection(socket, decided$, protocol);
 }
 
 const enum State {
@@ -36,6 +36,8 @@ class HandoffConnection implements GracefulConnection {
   constructor(
     private readonly socket: Socket,
     decided$: Observable<GracefulConnection>,
+    /** Counted under this label: what the socket speaks is decided after it is watched. */
+    readonly protocol: string,
   ) {
     this.closed$ = fromEvent(socket, 'close');
     this.deciding.add(
@@ -48,6 +50,16 @@ class HandoffConnection implements GracefulConnection {
           if (this.state === State.Deciding) this.close();
         },
       }),
+    );
+  }
+
+  describe(): ConnectionInfo {
+    return (
+      this.served?.describe?.() ?? {
+        protocol: this.served?.protocol ?? this.protocol,
+        remote: { address: this.socket.remoteAddress, port: this.socket.remotePort },
+        requests: [],
+      }
     );
   }
 

@@ -2,6 +2,7 @@ import {
   type Http2ServerRequest,
   Http2ServerResponse,
   type ServerHttp2Session,
+  type ServerHttp2Stream,
   constants,
   createServer,
 } from 'node:http2';
@@ -9,7 +10,7 @@ import type { Socket } from 'node:net';
 import { type Observable, fromEvent } from 'rxjs';
 import { ClientError, PEER_GONE_CODES } from './errors.js';
 import type { ErrorEvent } from './events.js';
-import type { GracefulConnection } from './graceful.js';
+import type { ConnectionInfo, GracefulConnection } from './graceful.js';
 import type { Protocol } from './protocol.js';
 
 /**
@@ -127,21 +128,33 @@ const enum State {
 
 class Http2Connection implements GracefulConnection {
   readonly closed$: Observable<unknown>;
+  readonly protocol = 'http2';
   private state = State.Open;
-  private openStreams = 0;
+  /** Each open stream, with its request line and when it arrived (for `describe()`). */
+  private readonly streams = new Map<ServerHttp2Stream, { method: string; url: string; arrived: number }>();
 
   constructor(
     private readonly socket: Socket,
     private readonly session: ServerHttp2Session | undefined,
   ) {
     this.closed$ = fromEvent(socket, 'close');
-    session?.on('stream', (stream) => {
-      this.openStreams++;
+    session?.on('stream', (stream, headers) => {
+      const request = { method: String(headers[':method'] ?? ''), url: String(headers[':path'] ?? ''), arrived: Date.now() };
+      this.streams.set(stream, request);
       stream.once('close', () => {
-        this.openStreams--;
-        if (this.openStreams === 0) this.close();
+        this.streams.delete(stream);
+        if (this.streams.size === 0) this.close();
       });
     });
+  }
+
+  describe(): ConnectionInfo {
+    const now = Date.now();
+    return {
+      protocol: this.protocol,
+      remote: { address: this.socket.remoteAddress, port: this.socket.remotePort },
+      requests: [...this.streams.values()].map(({ method, url, arrived }) => ({ method, url, age: now - arrived })),
+    };
   }
 
   gracefulShutdown(): void {
@@ -152,7 +165,7 @@ class Http2Connection implements GracefulConnection {
     // Once it has sent a GOAWAY, nghttp2 stops reading a session with no open stream
     // (nghttp2_session_want_read), so a PING ack would never be read: with nothing in
     // flight (or no preface yet) the final GOAWAY goes at once.
-    if (this.openStreams === 0) return this.close();
+    if (this.streams.size === 0) return this.close();
     session.goaway(constants.NGHTTP2_NO_ERROR, MAX_STREAM_ID);
     // nghttp2 sends a PING ahead of any GOAWAY still queued, but its ack must prove the
     // client read the GOAWAY: ping once node has flushed the GOAWAY, which it does in a

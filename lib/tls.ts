@@ -52,7 +52,7 @@ export function tlsProtocol(options: TlsProtocolOptions): Protocol {
           return protocol ? of(protocol.accept(secure)) : EMPTY;
         }),
       );
-      return handoff(socket, served$);
+      return handoff(socket, served$, 'tls');
     },
     close() {
       h2?.close();

@@ -15,7 +15,7 @@ import {
 import { WebSocket, type RawData } from 'ws';
 import { ClientError, HandlerError, InvalidReplyError } from './errors.js';
 import type { ErrorEvent } from './events.js';
-import type { GracefulConnection } from './graceful.js';
+import type { ConnectionInfo, GracefulConnection } from './graceful.js';
 
 /**
  * A message as the handler receives it: a `string` for a text frame, a `Buffer` for a
@@ -134,7 +134,9 @@ const INTERNAL_ERROR = 1011;
  * ```
  */
 export class WebSocketConnection implements GracefulConnection {
+  readonly protocol = 'websocket';
   private state = State.Open;
+  private readonly openedAt = Date.now();
   // Made on the first read of ctx.draining$: most handlers never look, and an idle
   // connection should cost little.
   private draining: BehaviorSubject<boolean> | undefined;
@@ -170,6 +172,22 @@ export class WebSocketConnection implements GracefulConnection {
       this.output.unsubscribe();
       this.draining?.complete();
     });
+  }
+
+  /**
+   * What is open: the upgrade request's path, and how long the WebSocket has been open.
+   *
+   * @example
+   * ```ts
+   * connection.describe(); // { protocol: 'websocket', requests: [{ method: 'GET', url: '/chat', age: 5_000 }] }
+   * ```
+   */
+  describe(): ConnectionInfo {
+    return {
+      protocol: this.protocol,
+      remote: { address: this.request.socket.remoteAddress, port: this.request.socket.remotePort },
+      requests: [{ method: this.request.method ?? 'GET', url: this.request.url ?? '', age: Date.now() - this.openedAt }],
+    };
   }
 
   /**

@@ -1,0 +1,54 @@
+import { expect } from 'chai';
+import { once } from 'node:events';
+import { connect as http2Connect } from 'node:http2';
+import { Subject } from 'rxjs';
+import { WebSocket } from 'ws';
+import type { OverdueEvent, Reply } from '../lib/index.js';
+import { noTcpHandlesLeft, signal, startServer, type TestServer } from './support/server.js';
+
+describe('drain telemetry across protocols (auto: HTTP/2 and a WebSocket on one port)', () => {
+  let server: TestServer | undefined;
+
+  afterEach(async () => {
+    server?.subscription.unsubscribe();
+    server = undefined;
+    expect(await noTcpHandlesLeft(), 'TCP handles left open').to.equal(0);
+  });
+
+  it('lists an HTTP/2 stream and a WebSocket still open when the close is forced', async () => {
+    const shutdown$ = new Subject<void>();
+    const handled = signal();
+    server = await startServer({
+      protocol: 'auto',
+      handler: () => (handled.resolve(), new Subject<Reply>()),
+      websocket: (messages$) => messages$,
+      shutdown$,
+    });
+    const session = http2Connect(server.url);
+    session.on('error', () => undefined);
+    const stream = session.request({ ':path': '/report?year=2025' });
+    stream.on('error', () => undefined);
+    stream.end();
+    await handled.promise;
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/chat`);
+    ws.on('error', () => undefined);
+    await once(ws, 'open');
+    // A paused client reads nothing, so the close frame is never answered.
+    ws.pause();
+    shutdown$.next();
+    await server.next('shutdown');
+    shutdown$.next();
+    const overdue: OverdueEvent = await server.next('overdue');
+    expect(overdue.reason).to.equal('forced');
+    const byProtocol = Object.fromEntries(overdue.connections.map((conn) => [conn.protocol, conn.requests.map(({ method, url }) => `${method} ${url}`)]));
+    expect(byProtocol).to.deep.equal({ http2: ['GET /report?year=2025'], websocket: ['GET /chat'] });
+    for (const conn of overdue.connections) {
+      expect(conn.remote?.address).to.equal('127.0.0.1');
+      expect(conn.requests[0]!.age).to.be.a('number').and.at.least(0);
+    }
+    expect(await server.next('closed')).to.deep.equal({ type: 'closed', graceful: false, drained: 0, forced: 2 });
+    ws.resume();
+    ws.terminate();
+    session.destroy();
+  });
+});
