@@ -32,9 +32,9 @@ export interface OrchestrateOptions<E> {
  * fake connections.
  *
  * ```
- * accepting:  -l--c--c---------
- * shutdown$:  ---------s-------
- * result:     -l-------(ds)-(c|)    d = draining, s = shutdown, c = closed
+ * accepting:  -l--a--b---------     graceful watches one connection, which closes 4 ms
+ * shutdown$:  ---------s-------     after it is told
+ * result:     -l--a--b-(ds)(rc|)    d = draining, s = shutdown, r = remaining, c = closed
  * ```
  *
  * @example

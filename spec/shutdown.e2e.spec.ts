@@ -2,7 +2,7 @@ import { type ClientRequest, Agent, type IncomingMessage, request } from 'node:h
 import { expect } from 'chai';
 import { NEVER, Subject, type Subscription, concat, map, of } from 'rxjs';
 import sinon from 'sinon';
-import { type Handler, type ServeOptions, type ServerEvent, fromSignals, serve } from '../lib/index.js';
+import { type Handler, type OverdueEvent, type ServeOptions, type ServerEvent, fromSignals, serve } from '../lib/index.js';
 import { tryConnect } from './helpers/try-connect.js';
 
 // Graceful shutdown across real connections on 127.0.0.1, end to end: what the README's
@@ -80,7 +80,7 @@ describe('graceful shutdown, end to end', function () {
     shutdown$.next();
     const refused = await tryConnect(port);
     expect(refused).to.equal('ECONNREFUSED');
-    expect(events.map((event) => event.type)).to.deep.equal(['listening', 'shutdown']);
+    expect(events.map((event) => event.type)).to.deep.equal(['listening', 'draining', 'shutdown']);
   });
 
   it('closes an idle keep-alive connection at once, without any timer firing, and reports it drained', async () => {
@@ -92,7 +92,9 @@ describe('graceful shutdown, end to end', function () {
       shutdown$.next();
       await closed;
       expect(events.slice(1)).to.deep.equal([
+        { type: 'draining', open: 1 },
         { type: 'shutdown', open: 1 },
+        { type: 'remaining', open: 0, byProtocol: {} },
         { type: 'closed', graceful: true, drained: 1, forced: 0 },
       ]);
       expect(clock.countTimers(), 'timers left behind').to.equal(0);
@@ -135,17 +137,35 @@ describe('graceful shutdown, end to end', function () {
       const shutdown$ = new Subject<void>();
       const { handler, arrived } = arriving(() => NEVER);
       const { events, closed, port } = await start(handler, { shutdown$, deadline: 5_000 });
-      const hangUp = get(port, '/hangs').response.then(
+      const { req, response } = get(port, '/hangs');
+      const hangUp = response.then(
         () => 'answered',
         (error: NodeJS.ErrnoException) => error.code,
       );
       await arrived;
       shutdown$.next();
       clock.tick(4_999);
-      expect(events.map((event) => event.type)).to.deep.equal(['listening', 'shutdown']);
+      expect(events.map((event) => event.type)).to.deep.equal(['listening', 'draining', 'shutdown']);
       clock.tick(1);
       await closed;
-      expect(events.at(-1)).to.deep.equal({ type: 'closed', graceful: false, drained: 0, forced: 1 });
+      expect(events.slice(1)).to.deep.equal([
+        { type: 'draining', open: 1 },
+        { type: 'shutdown', open: 1 },
+        {
+          type: 'overdue',
+          reason: 'deadline',
+          connections: [
+            {
+              protocol: 'http1',
+              remote: { address: '127.0.0.1', port: req.socket?.localPort },
+              // Date is faked too: the request arrived just before the signal, 5 s ago.
+              requests: [{ method: 'GET', url: '/hangs', age: 5_000 }],
+            },
+          ],
+        },
+        { type: 'remaining', open: 0, byProtocol: {} },
+        { type: 'closed', graceful: false, drained: 0, forced: 1 },
+      ]);
       expect(await hangUp).to.equal('ECONNRESET');
     } finally {
       clock.restore();
@@ -161,8 +181,21 @@ describe('graceful shutdown, end to end', function () {
     shutdown$.next();
     shutdown$.next();
     await closed;
-    expect(events.slice(1)).to.deep.equal([
-      { type: 'shutdown', open: 1 },
+    expect(events.map((event) => event.type)).to.deep.equal([
+      'listening',
+      'draining',
+      'shutdown',
+      'overdue',
+      'remaining',
+      'closed',
+    ]);
+    const overdue = events[3] as OverdueEvent;
+    expect(overdue.reason).to.equal('forced');
+    expect(overdue.connections.map(({ protocol, requests }) => [protocol, requests.map((r) => r.url)])).to.deep.equal([
+      ['http1', ['/hangs']],
+    ]);
+    expect(events.slice(4)).to.deep.equal([
+      { type: 'remaining', open: 0, byProtocol: {} },
       { type: 'closed', graceful: false, drained: 0, forced: 1 },
     ]);
   });

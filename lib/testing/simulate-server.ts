@@ -27,22 +27,22 @@ import type { ShutdownSequenceEvent } from '../shutdown-sequence.js';
  * ```
  */
 export interface SimulateServerOptions {
-  /** The accept loop: each connection is watched as it arrives, until `shutdown$` first emits. */
+  /** The accept loop: each connection is watched as it arrives, until the accept stop (the `shutdown` event). */
   readonly connections$?: ObservableInput<GracefulConnection>;
   /** As `serve()`'s: the first emission drains, any later one forces the close. */
   readonly shutdown$: ObservableInput<unknown>;
-  /** As `serve()`'s: ms from the start of shutdown until what is left is destroyed; default 10 000. */
+  /** As `serve()`'s: ms from the first `shutdown$` emission until what is left is destroyed; default 10 000. */
   readonly deadline?: number;
   /** As `serve()`'s: ms from the first `shutdown$` emission to the accept stop; default 0. */
   readonly drainDelay?: number;
-  /** What times the deadline. Default `asyncScheduler`: virtual inside `TestScheduler.run`. */
+  /** What times the drainDelay and the deadline. Default `asyncScheduler`: virtual inside `TestScheduler.run`. */
   readonly scheduler?: SchedulerLike;
   /** The watcher to use, to inspect `count` or watch more connections from the test. */
   readonly graceful?: GracefulShutdown;
 }
 
 /**
- * The events of a simulated server: those of `serve()` from shutdown on.
+ * The events of a simulated server: those of `serve()` from `draining` on.
  *
  * @example
  * ```ts
@@ -52,26 +52,33 @@ export interface SimulateServerOptions {
 export type SimulatedEvent = ShutdownSequenceEvent;
 
 /**
- * Runs `serve()`'s own orchestration — the accept loop taken until `shutdown$`, a
+ * Runs `serve()`'s own orchestration — the accept loop taken until the accept stop, a
  * {@link GracefulShutdown} watching every connection, and the drain raced with the
  * deadline and a second `shutdown$` emission — over fake connections, so it can be
- * marble-tested in virtual time. Emits `serve()`'s shutdown events (`draining`, `shutdown`,
- * `remaining`, `overdue`, `closed`), then
- * completes; cold, like `serve()`, and unsubscribing is a hard stop that destroys every
- * connection still open.
+ * marble-tested in virtual time. Emits `serve()`'s shutdown events, then completes:
+ * `draining` at the first `shutdown$` emission, `shutdown` at the accept stop (`drainDelay`
+ * later), `remaining` each time a connection closes, `overdue` (what was still open) if the
+ * deadline, counted from that first emission, or a second one comes first, and `closed`.
+ * Cold, like `serve()`, and unsubscribing is a hard stop that destroys every connection
+ * still open.
  *
  * ```
- * connections$:  a-b------       a: drainsIn 2, b: hangs
- * shutdown$:     ----s----
- * simulated:     ----d---(c|)    deadline 4: d = { open: 2 }, c = { drained: 1, forced: 1 }
+ * connections$:  a-b-----------     a: drainsIn 4, b: hangs; deadline 6
+ * shutdown$:     ----s---------
+ * simulated:     ----(ds)r-(oxc|)   d, s = { open: 2 }, r = { open: 1 }, o = overdue [b],
+ *                                   x = { open: 0 }, c = { drained: 1, forced: 1 }
  * ```
  *
  * @example
  * ```ts
  * testScheduler.run(({ cold, expectObservable }) => {
- *   const conn = new FakeConnection({ drainsIn: 3 });
- *   expectObservable(simulateServer({ connections$: of(conn), shutdown$: cold('-s'), deadline: 10 }))
- *     .toBe('-d--(c|)', { d: { type: 'shutdown', open: 1 }, c: { type: 'closed', graceful: true, drained: 1, forced: 0 } });
+ *   const conn = new FakeConnection({ drainsIn: 4 });
+ *   expectObservable(simulateServer({ connections$: of(conn), shutdown$: cold('-s'), deadline: 10 })).toBe('-(ds)(rc|)', {
+ *     d: { type: 'draining', open: 1 },
+ *     s: { type: 'shutdown', open: 1 },
+ *     r: { type: 'remaining', open: 0, byProtocol: {} },
+ *     c: { type: 'closed', graceful: true, drained: 1, forced: 0 },
+ *   });
  * });
  * ```
  */

@@ -7,9 +7,13 @@ import { TestScheduler } from 'rxjs/testing';
  *
  * @example
  * ```ts
- * it('drains before the deadline', () => {
+ * it('closes at once with no connection open', () => {
  *   createTestScheduler().run(({ cold, expectObservable }) => {
- *     expectObservable(simulateServer({ shutdown$: cold('-s') })).toBe('-(dc|)', events);
+ *     expectObservable(simulateServer({ shutdown$: cold('-s') })).toBe('-(dsc|)', {
+ *       d: { type: 'draining', open: 0 },
+ *       s: { type: 'shutdown', open: 0 },
+ *       c: { type: 'closed', graceful: true, drained: 0, forced: 0 },
+ *     });
  *   });
  * });
  * ```

@@ -23,16 +23,20 @@ test('shutdownSignal emits each signal and the max age, and leaves no listener b
 });
 
 test('SIGTERM drains; the max age, coming before the deadline, forces what is left', () => {
-  const quick = new FakeConnection({ drainsIn: 1 });
+  const quick = new FakeConnection({ drainsIn: 4 });
   const hung = new FakeConnection();
   const testScheduler = createTestScheduler();
   testScheduler.run(({ expectObservable }) => {
     emitSignals(testScheduler, '--T', { T: 'SIGTERM' });
     // The same events as serve()'s, so the app's handling of them can be tested too.
     const server$: Observable<ServerEvent> = simulateServer({ connections$: [quick, hung], shutdown$: shutdownSignal(10), deadline: 100 });
-    const expected = '--d-------(c|)';
+    const expected = '         --(ds)r---(oxc|)'; // aligned with the signals above
     expectObservable(server$).toBe(expected, {
-      d: { type: 'shutdown', open: 2 },
+      d: { type: 'draining', open: 2 },
+      s: { type: 'shutdown', open: 2 },
+      r: { type: 'remaining', open: 1, byProtocol: { other: 1 } },
+      o: { type: 'overdue', reason: 'forced', connections: [{ protocol: 'other', requests: [] }] },
+      x: { type: 'remaining', open: 0, byProtocol: {} },
       c: { type: 'closed', graceful: false, drained: 1, forced: 1 },
     });
   });

@@ -33,15 +33,18 @@ describe('emitSignals', () => {
     testScheduler.run(({ expectObservable }) => {
       // A server that drains on SIGTERM or after 5 ms, whichever comes first; the next one forces.
       const shutdown$ = merge(fromSignals('SIGTERM'), timer(5).pipe(map(() => 'max-age')));
-      emitSignals(testScheduler, '--T', { T: 'SIGTERM' });
-      const expected = '            --d--(c|)';
+      emitSignals(testScheduler, '-T         ', { T: 'SIGTERM' });
+      const expected = '            -(ds)(orc|)';
       expectObservable(simulateServer({ connections$: [hung], shutdown$, deadline: 100 })).toBe(expected, {
-        d: { type: 'shutdown', open: 1 },
+        d: { type: 'draining', open: 1 },
+        s: { type: 'shutdown', open: 1 },
+        o: { type: 'overdue', reason: 'forced', connections: [{ protocol: 'other', requests: [] }] },
+        r: { type: 'remaining', open: 0, byProtocol: {} },
         c: { type: 'closed', graceful: false, drained: 0, forced: 1 },
       });
     });
     expect(hung.calls).to.deep.equal([
-      { method: 'gracefulShutdown', at: 2 },
+      { method: 'gracefulShutdown', at: 1 },
       { method: 'destroy', at: 5 },
     ]);
   });
