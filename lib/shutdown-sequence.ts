@@ -11,7 +11,6 @@ import {
   merge,
   mergeMap,
   of,
-  race,
   skip,
   take,
   takeWhile,
@@ -92,7 +91,10 @@ export function shutdownSequence(
           const delayed$ = drainDelay > 0 ? timer(drainDelay, scheduler).pipe(map(() => false)) : of(false);
           return concat(
             of<DrainingEvent>({ type: 'draining', open: graceful.count }),
-            race(delayed$, again$.pipe(map(() => true))).pipe(
+            // merge + take(1), not race(): race() would also follow again$ completing, which
+            // it does as soon as a one-shot shutdown$ (a Promise, timer(n)) does.
+            merge(delayed$, again$.pipe(map(() => true))).pipe(
+              take(1),
               mergeMap((forcedEarly) =>
                 stopping(graceful, {
                   force$: forcedEarly ? of(undefined) : again$,
@@ -124,13 +126,14 @@ function stopping(
     forcing$.pipe(
       connect((overdue$) =>
         merge(
-          // Subscribed before drain() is: the overdue event goes out before anything is destroyed.
+          // Both subscribed before drain() is: the overdue event goes out before anything is
+          // destroyed, and a connection that closes as soon as it is told is a `remaining` too.
           overdue$,
-          drain(graceful, { force$: overdue$ }).pipe(map((result): ClosedEvent => ({ type: 'closed', ...result }))),
           graceful.count$.pipe(
             skip(1),
             map((open): RemainingEvent => ({ type: 'remaining', open, byProtocol: graceful.countByProtocol })),
           ),
+          drain(graceful, { force$: overdue$ }).pipe(map((result): ClosedEvent => ({ type: 'closed', ...result }))),
         ).pipe(takeWhile((event) => event.type !== 'closed', true)),
       ),
     ),

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { TestScheduler } from 'rxjs/testing';
-import type { Observable } from 'rxjs';
+import { type Observable, Subject } from 'rxjs';
 import { type ConnectionInfo, GracefulShutdown, shutdownSequence } from '../lib/index.js';
 import { type FakeConnection, fakeConnection } from './support/fake-connection.js';
 
@@ -112,6 +112,34 @@ describe('shutdownSequence (marbles)', () => {
       expectSubscriptions(signals.subscriptions).toBe(signalsSubs);
       testScheduler.flush();
       expect(testScheduler.actions.length, 'no timer left scheduled').to.equal(0);
+    });
+  });
+
+  it('stops accepts after drainDelay even when shutdown$ completes right after its signal (a Promise, timer(n))', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const signals = cold(' -(s|)    ');
+      const expected = '     -d--(sc|)';
+      expectObservable(shutdownSequence(new GracefulShutdown(), signals, { drainDelay: 3, deadline: 10 })).toBe(expected, {
+        d: { type: 'draining', open: 0 },
+        s: { type: 'shutdown', open: 0 },
+        c: { type: 'closed', graceful: true, drained: 0, forced: 0 },
+      });
+    });
+  });
+
+  it('reports a connection that closes as soon as it is told as remaining, too', () => {
+    testScheduler.run(({ hot, expectObservable }) => {
+      const signals = hot(' -s----');
+      const expected = '    -(dsrc|)';
+      const graceful = new GracefulShutdown();
+      const closes = new Subject<void>();
+      graceful.watch({ closed$: closes, gracefulShutdown: () => closes.next(), destroy: () => closes.next() });
+      expectObservable(shutdownSequence(graceful, signals, { deadline: 10 })).toBe(expected, {
+        d: { type: 'draining', open: 1 },
+        s: { type: 'shutdown', open: 1 },
+        r: { type: 'remaining', open: 0, byProtocol: {} },
+        c: { type: 'closed', graceful: true, drained: 1, forced: 0 },
+      });
     });
   });
 
