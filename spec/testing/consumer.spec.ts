@@ -7,7 +7,7 @@ import { repo } from '../helpers/sources.js';
 
 const fixture = join(repo, 'spec', 'consumer');
 
-describe('rxserve/testing, as a user installs it', function () {
+describe('the packed package, as a user installs it (rxserve and rxserve/testing)', function () {
   // Packing builds the library and the install unpacks it: seconds, not milliseconds.
   this.timeout(120_000);
   let dir: string;
@@ -20,7 +20,7 @@ describe('rxserve/testing, as a user installs it', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('packs, installs into a fresh project, type-checks its imports and passes its marble tests of a custom shutdown$', async () => {
+  it('packs, installs into a fresh project, type-checks its imports, serves from it and passes its marble tests of a custom shutdown$', async () => {
     await run('npm', ['pack', '--pack-destination', dir], repo);
     const tarball = (await readdir(dir)).find((name) => name.endsWith('.tgz'));
     expect(tarball, 'npm pack made no tarball').to.be.a('string');
@@ -47,12 +47,22 @@ describe('rxserve/testing, as a user installs it', function () {
     );
     await copyFile(join(fixture, 'tsconfig.json'), join(app, 'tsconfig.json'));
     await copyFile(join(fixture, 'shutdown.test.ts'), join(app, 'shutdown.test.ts'));
+    await copyFile(join(fixture, 'serve.ts'), join(app, 'serve.ts'));
     await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], app);
 
     await run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], app);
     const { stdout } = await run(process.execPath, ['--test', join(app, 'build', 'shutdown.test.js')], app);
     expect(stdout).to.match(/^# pass 3$/m);
     expect(stdout).to.match(/^# fail 0$/m);
+
+    const served = await run(process.execPath, [join(app, 'build', 'serve.js')], app);
+    expect(served.stdout.split('\n')).to.deep.equal([
+      'from the tarball',
+      'listening,draining,shutdown,remaining,closed',
+      'function 0',
+      'ERR_RXSERVE_INVALID_OPTION',
+      '',
+    ]);
   });
 });
 
