@@ -19,6 +19,8 @@ export interface Http1Options {
   /** Called for each request, after the connection has taken note of it. */
   readonly onRequest: (req: IncomingMessage, res: ServerResponse) => void;
   readonly report: (event: ErrorEvent) => void;
+  /** Milliseconds an idle connection lingers, answering, once told to shut down; default 0. */
+  readonly idleGrace?: number;
 }
 
 /**
@@ -26,7 +28,8 @@ export interface Http1Options {
  * `http.Server` that never listens, and comes back as a connection that drains the
  * HTTP/1.1 way:
  *
- * - idle (keep-alive, or nothing sent yet): closed at once;
+ * - idle (keep-alive, or nothing sent yet): closed at once, or after `idleGrace` ms during
+ *   which a request that arrives is still answered (with `Connection: close`);
  * - in flight: its response gets `Connection: close` if the head is not sent yet, and the
  *   socket closes right after the last response, whether or not the head was sent.
  *
@@ -69,7 +72,7 @@ export function http1Protocol(options: Http1Options): Protocol {
   server.emit('listening');
   return {
     accept(socket) {
-      const connection = new Http1Connection(socket, closeIdleSoon);
+      const connection = new Http1Connection(socket, closeIdleSoon, options.idleGrace ?? 0);
       connections.set(socket, connection);
       server.emit('connection', socket);
       return connection;
@@ -109,10 +112,12 @@ class Http1Connection implements GracefulConnection {
   private readonly inFlight = new Set<ServerResponse>();
   /** `socket.bytesRead` when the last response closed: more means a request has begun. */
   private bytesReadWhenIdle = 0;
+  private graceTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: Socket,
     private readonly closeIdleSoon: () => void,
+    private readonly idleGrace: number,
   ) {
     this.closed$ = fromEvent(socket, 'close');
   }
@@ -138,20 +143,35 @@ class Http1Connection implements GracefulConnection {
   gracefulShutdown(): void {
     if (this.state !== State.Open) return;
     this.state = State.Draining;
-    if (this.inFlight.size === 0) {
-      // Nothing read since the last response (or ever): no request has begun. node's own
-      // idle list counts a fresh connection as busy (its headersTimeout runs), so it is
-      // closed here; otherwise node's parser knows whether a request is half-received.
-      if (this.socket.bytesRead === this.bytesReadWhenIdle) this.socket.destroy();
-      else this.closeIdleSoon();
+    if (this.inFlight.size > 0) {
+      for (const res of this.inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
       return;
     }
-    for (const res of this.inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+    if (this.idleGrace > 0) {
+      // The keep-alive race: a client may be writing a request onto this idle connection
+      // right now; closing it would lose that request (ECONNRESET on a client that does not
+      // retry). Lingering lets it arrive and be answered with `Connection: close`.
+      this.graceTimer = setTimeout(() => this.closeIfIdle(), this.idleGrace);
+      this.socket.once('close', () => clearTimeout(this.graceTimer));
+      return;
+    }
+    this.closeIfIdle();
   }
 
   destroy(): void {
     if (this.state === State.Destroyed) return;
     this.state = State.Destroyed;
+    clearTimeout(this.graceTimer);
     this.socket.destroy();
+  }
+
+  private closeIfIdle(): void {
+    // A request that came during the grace is in flight: track() closes after its response.
+    if (this.inFlight.size > 0) return;
+    // Nothing read since the last response (or ever): no request has begun. node's own
+    // idle list counts a fresh connection as busy (its headersTimeout runs), so it is
+    // closed here; otherwise node's parser knows whether a request is half-received.
+    if (this.socket.bytesRead === this.bytesReadWhenIdle) this.socket.destroy();
+    else this.closeIdleSoon();
   }
 }

@@ -30,6 +30,16 @@ export interface ServeOptions {
   readonly scheduler?: SchedulerLike;
   /** The listen backlog; default as node's. */
   readonly backlog?: number;
+  /**
+   * Milliseconds an idle keep-alive connection stays open once shutdown begins, answering a
+   * request that arrives meanwhile with `Connection: close`; default 0 (closed at once).
+   *
+   * It closes the keep-alive race for requests written around the moment of shutdown, at
+   * the cost of a drain that lasts up to `idleGrace` longer. A client idle through the
+   * whole grace that writes just as it ends can still lose its request: only a client
+   * retry closes that last window.
+   */
+  readonly idleGrace?: number;
 }
 
 /**
@@ -48,9 +58,10 @@ export interface ServeConfig {
   readonly deadline: number;
   readonly scheduler: SchedulerLike;
   readonly backlog: number | undefined;
+  readonly idleGrace: number;
 }
 
-const KNOWN_OPTIONS = new Set(['port', 'host', 'handler', 'shutdown$', 'deadline', 'scheduler', 'backlog']);
+const KNOWN_OPTIONS = new Set(['port', 'host', 'handler', 'shutdown$', 'deadline', 'scheduler', 'backlog', 'idleGrace']);
 
 /**
  * Checks `options` and fills in the defaults; throws an {@link InvalidOptionError} naming
@@ -70,7 +81,8 @@ export function resolveServeOptions(options: ServeOptions): ServeConfig {
       throw InvalidOptionError.unknown(name, KNOWN_OPTIONS);
     }
   }
-  const { port = 0, host, handler, shutdown$ = NEVER, deadline = 10_000, scheduler = asyncScheduler, backlog } = options;
+  const { port = 0, host, handler, shutdown$ = NEVER, deadline = 10_000, scheduler = asyncScheduler, backlog, idleGrace = 0 } =
+    options;
   check('port', Number.isInteger(port) && port >= 0 && port <= 65535, 'an integer from 0 to 65535', port);
   check('host', host === undefined || (typeof host === 'string' && host.length > 0), 'a non-empty string', host);
   check('handler', typeof handler === 'function', 'a function `(req, ctx) => Reply`', handler);
@@ -88,7 +100,8 @@ export function resolveServeOptions(options: ServeOptions): ServeConfig {
     'a positive integer',
     backlog,
   );
-  return { port, host, handler, shutdown$, deadline, scheduler, backlog };
+  check('idleGrace', Number.isFinite(idleGrace) && idleGrace >= 0, 'a finite number >= 0 (milliseconds)', idleGrace);
+  return { port, host, handler, shutdown$, deadline, scheduler, backlog, idleGrace };
 }
 
 function check(option: string, ok: boolean, expected: string, received: unknown): void {

@@ -60,6 +60,7 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
     const protocol = http1Protocol({
       onRequest: (req, res) => respond(req, res, { handler: config.handler, draining$, report }),
       report,
+      idleGrace: config.idleGrace,
     });
 
     const accepting = (signals$: Observable<number>): Observable<ServerEvent> =>

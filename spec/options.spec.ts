@@ -15,6 +15,8 @@ describe('serve() options', () => {
     ['a shutdown$ that is not observable', { shutdown$: 42 }, 'Expected `shutdown$` to be an Observable, a Promise or another ObservableInput, got `42` (number)'],
     ['a scheduler that is not one', { scheduler: {} }, 'Expected `scheduler` to be an RxJS SchedulerLike, got an object (Object)'],
     ['a zero backlog', { backlog: 0 }, 'Expected `backlog` to be a positive integer, got `0` (number)'],
+    ['a negative idleGrace', { idleGrace: -5 }, 'Expected `idleGrace` to be a finite number >= 0 (milliseconds), got `-5` (number)'],
+    ['an idleGrace given as a string', { idleGrace: '100' }, 'Expected `idleGrace` to be a finite number >= 0 (milliseconds), got `"100"` (string)'],
   ];
   for (const [what, options, message] of bad) {
     it(`throws at once, naming the option, for ${what}`, () => {
