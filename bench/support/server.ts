@@ -1,0 +1,151 @@
+/**
+ * A server under test, run as a child process by the benchmarks and stress scripts:
+ *
+ *   node --import tsx bench/support/server.ts '{"kind":"rxserve","delay":0}'
+ *
+ * It listens on 127.0.0.1:0 and speaks over IPC: it sends `listening` (with the port),
+ * `begun` (with the count, when `notifyBegun`), `closed` (ms from the `shutdown` message to
+ * the server saying it has closed; rxserve adds graceful, drained and forced); it answers `memory` (after a full GC when node runs
+ * with --expose-gc) and `stats` (requests begun, client errors seen).
+ */
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Subject, map, timer } from 'rxjs';
+import { serve } from '../../lib/index.js';
+import { fromParent, toParent } from './child.js';
+
+/** What the server under test is and how it answers. */
+export interface ServerConfig {
+  readonly kind: ServerKind;
+  /** ms before each reply; 0 answers at once. */
+  readonly delay?: number;
+  /** Graceful-shutdown deadline where the library has one (ms). */
+  readonly deadline?: number;
+  /** rxserve's `idleGrace` (ms). */
+  readonly idleGrace?: number;
+  /** Send a `begun` message for each request begun. */
+  readonly notifyBegun?: boolean;
+}
+
+/** The servers compared. */
+export type ServerKind = 'node' | 'rxserve' | 'fastify' | 'http-terminator' | 'stoppable';
+
+/** Every kind, in the order tables list them. */
+export const SERVER_KINDS: readonly ServerKind[] = ['node', 'rxserve', 'fastify', 'http-terminator', 'stoppable'];
+
+const BODY = 'Hello World!';
+
+async function main(config: ServerConfig): Promise<void> {
+  const delay = config.delay ?? 0;
+  const deadline = config.deadline ?? 10_000;
+  let begun = 0;
+  let errors = 0;
+  const onBegin = (): void => {
+    begun++;
+    if (config.notifyBegun) toParent({ type: 'begun', count: begun });
+  };
+  // The same work for every kind: count, wait `delay` if any, answer.
+  const nodeHandler = (req: IncomingMessage, res: ServerResponse): void => {
+    onBegin();
+    const end = (): void => void res.writeHead(200, { 'content-type': 'text/plain' }).end(BODY);
+    if (delay > 0) setTimeout(end, delay);
+    else end();
+  };
+
+  // Resolves once closed, with what the library tells of it (rxserve only).
+  let shutdown: () => Promise<object | void>;
+  let port: number;
+  if (config.kind === 'rxserve') {
+    const shutdown$ = new Subject<void>();
+    const closed = new Subject<{ graceful: boolean; drained: number; forced: number }>();
+    await new Promise<void>((resolve, reject) =>
+      serve({
+        host: '127.0.0.1',
+        port: 0,
+        deadline,
+        idleGrace: config.idleGrace ?? 0,
+        shutdown$,
+        handler: () => {
+          onBegin();
+          const reply = { status: 200, headers: { 'content-type': 'text/plain' }, body: BODY };
+          return delay > 0 ? timer(delay).pipe(map(() => reply)) : reply;
+        },
+      }).subscribe({
+        next: (event) => {
+          if (event.type === 'listening') {
+            port = event.address.port;
+            resolve();
+          } else if (event.type === 'error') errors++;
+          else if (event.type === 'closed') closed.next(event);
+        },
+        error: reject,
+      }),
+    );
+    shutdown = () =>
+      new Promise((resolve) => {
+        closed.subscribe(({ graceful, drained, forced }) => resolve({ graceful, drained, forced }));
+        shutdown$.next();
+      });
+  } else if (config.kind === 'fastify') {
+    const { default: Fastify } = await import('fastify');
+    const app = Fastify({ logger: false });
+    app.get('/', async (_req, reply) => {
+      onBegin();
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      return reply.type('text/plain').send(BODY);
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    port = (app.server.address() as AddressInfo).port;
+    shutdown = () => app.close();
+  } else {
+    const server: Server = createServer(nodeHandler);
+    server.on('clientError', (_error, socket) => {
+      errors++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+    shutdown = await shutdownOf(config.kind, server, deadline);
+  }
+
+  fromParent((message) => {
+    if (message.type === 'shutdown') {
+      const start = performance.now();
+      void shutdown().then((detail) => toParent({ type: 'closed', ms: performance.now() - start, ...detail }));
+    } else if (message.type === 'memory') {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      gc?.();
+      gc?.();
+      const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+      toParent({ type: 'memory', rss, heapUsed, external, arrayBuffers });
+    } else if (message.type === 'stats') {
+      toParent({ type: 'stats', begun, errors });
+    }
+  });
+  toParent({ type: 'listening', port: port! });
+}
+
+async function shutdownOf(kind: ServerKind, server: Server, deadline: number): Promise<() => Promise<void>> {
+  if (kind === 'http-terminator') {
+    const { createHttpTerminator } = await import('http-terminator');
+    const terminator = createHttpTerminator({ server, gracefulTerminationTimeout: deadline });
+    return () => terminator.terminate();
+  }
+  if (kind === 'stoppable') {
+    const { default: stoppable } = await import('stoppable');
+    const stoppableServer = stoppable(server, deadline);
+    return () => new Promise((resolve) => stoppableServer.stop(() => resolve()));
+  }
+  // node's own: close() stops accepting (and, since node 19, closes idle connections once);
+  // closeIdleConnections() as the docs advise.
+  return () =>
+    new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  void main(JSON.parse(process.argv[2] ?? '{"kind":"node"}') as ServerConfig);
+}
