@@ -37,7 +37,14 @@ export function spawnNode(script: string, args: string[], options: { fdLimit?: n
   const inbox: Message[] = [];
   const waiters = new Set<() => void>();
   let exited = false;
+  // A message sent before the child listens is dropped: hold them until it says `up`.
+  let outbox: Message[] | undefined = [];
   child.on('message', (message: Message) => {
+    if (message.type === 'up') {
+      for (const held of outbox ?? []) child.send(held);
+      outbox = undefined;
+      return;
+    }
     inbox.push(message);
     for (const check of [...waiters]) check();
   });
@@ -50,7 +57,7 @@ export function spawnNode(script: string, args: string[], options: { fdLimit?: n
   );
   return {
     process: child,
-    send: (message) => child.send(message),
+    send: (message) => (outbox ? outbox.push(message) : child.send(message)),
     next: <T extends Message>(type: string, timeout = 120_000) =>
       new Promise<T>((resolve, reject) => {
         const timer = setTimeout(() => {
@@ -84,8 +91,12 @@ export function toParent(message: Message): void {
   process.send?.(message);
 }
 
-/** Calls `handle` for each message from the parent; the child exits when the parent goes. */
+/**
+ * Calls `handle` for each message from the parent, and tells the parent it listens (until
+ * then {@link spawnNode} holds what it sends); the child exits when the parent goes.
+ */
 export function fromParent(handle: (message: Message) => void): void {
   process.on('message', (message: Message) => handle(message));
   process.once('disconnect', () => process.exit(0));
+  toParent({ type: 'up' });
 }

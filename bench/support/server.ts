@@ -48,7 +48,7 @@ async function main(config: ServerConfig): Promise<void> {
   // The same work for every kind: count, wait `delay` if any, answer.
   const nodeHandler = (req: IncomingMessage, res: ServerResponse): void => {
     onBegin();
-    const end = (): void => void res.writeHead(200, { 'content-type': 'text/plain' }).end(BODY);
+    const end = (): void => void res.writeHead(200, { 'content-type': 'text/plain', 'content-length': BODY.length }).end(BODY);
     if (delay > 0) setTimeout(end, delay);
     else end();
   };
