@@ -6,7 +6,7 @@
  * It listens on 127.0.0.1:0 and speaks over IPC: it sends `listening` (with the port),
  * `begun` (with the count, when `notifyBegun`), `closed` (ms from the `shutdown` message to
  * the server saying it has closed; rxserve adds graceful, drained and forced); it answers `memory` (after a full GC when node runs
- * with --expose-gc) and `stats` (requests begun, client errors seen).
+ * with --expose-gc) and `stats` (requests begun, client errors seen, CPU time used in µs).
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -120,7 +120,8 @@ async function main(config: ServerConfig): Promise<void> {
       const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
       toParent({ type: 'memory', rss, heapUsed, external, arrayBuffers });
     } else if (message.type === 'stats') {
-      toParent({ type: 'stats', begun, errors });
+      const { user, system } = process.cpuUsage();
+      toParent({ type: 'stats', begun, errors, cpu: user + system });
     }
   });
   toParent({ type: 'listening', port: port! });

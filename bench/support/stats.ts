@@ -1,3 +1,5 @@
+import { availableParallelism, cpus } from 'node:os';
+
 /** The median of `values` (the mean of the middle two for an even count); NaN when empty. */
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -36,7 +38,7 @@ export function has(name: string): boolean {
 
 /** The machine and versions, for the head of a result table. */
 export function environment(): string {
-  return `node ${process.version}, ${process.platform}/${process.arch}, ${(globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? '?'} CPUs`;
+  return `node ${process.version}, ${process.platform}/${process.arch}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? '?'})`;
 }
 
 /** Resolves after `ms` of wall-clock time (benchmarks only: specs never sleep). */
