@@ -15,6 +15,7 @@
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { type Message, fromParent, spawnNode, toParent } from './support/child.js';
+import { buildDist } from './support/build.js';
 import type { ServerKind } from './support/server.js';
 import { environment, fixed, flag, has, median, rotate, sleep, table } from './support/stats.js';
 
@@ -88,6 +89,7 @@ function inFlightClient(): void {
 }
 
 async function main(): Promise<void> {
+  buildDist();
   const short = has('short');
   const rounds = flag('rounds', short ? 3 : 5);
   const cap = flag('cap', 10_000);

@@ -9,6 +9,7 @@
  * Servers run with --expose-gc in child processes; the connections come from another.
  */
 import { type Message, spawnNode } from './support/child.js';
+import { buildDist } from './support/build.js';
 import type { ServerKind } from './support/server.js';
 import { environment, fixed, flag, has, median, rotate, sleep, table } from './support/stats.js';
 
@@ -46,6 +47,7 @@ async function measure(kind: ServerKind, connections: number): Promise<Sample> {
   }
 }
 
+buildDist();
 const short = has('short');
 const rounds = flag('rounds', short ? 1 : 3);
 const connections = flag('connections', short ? 2_000 : 10_000);

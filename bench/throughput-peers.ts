@@ -11,6 +11,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { type Message, root, spawnNode } from './support/child.js';
+import { buildDist } from './support/build.js';
 import type { ServerKind } from './support/server.js';
 import { environment, fixed, flag, has, median, rotate, table } from './support/stats.js';
 
@@ -53,6 +54,7 @@ async function measure(kind: ServerKind, connections: number, duration: number):
   }
 }
 
+buildDist();
 const short = has('short');
 const rounds = flag('rounds', short ? 3 : 5);
 const duration = flag('duration', short ? 3 : 10);

@@ -12,6 +12,7 @@
 import { fileURLToPath } from 'node:url';
 import { from, lastValueFrom, mergeMap, reduce } from 'rxjs';
 import { type Message, fromParent, spawnNode, toParent } from '../bench/support/child.js';
+import { buildDist } from '../bench/support/build.js';
 import { flag, table } from '../bench/support/stats.js';
 import { fuzzInput, prng } from '../spec/support/fuzz-inputs.js';
 import { sendRaw } from '../spec/support/probe.js';
@@ -19,6 +20,7 @@ import { sendRaw } from '../spec/support/probe.js';
 type Tally = Record<string, Record<string, number>>;
 
 async function main(): Promise<void> {
+  buildDist();
   const inputs = flag('inputs', 100_000);
   const warmup = flag('warmup', 10_000);
   const concurrency = flag('concurrency', 100);

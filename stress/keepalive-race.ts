@@ -15,6 +15,7 @@ import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { type Message, fromParent, spawnNode, toParent } from '../bench/support/child.js';
+import { buildDist } from '../bench/support/build.js';
 import type { ServerConfig } from '../bench/support/server.js';
 import { flag, rotate, sleep, table } from '../bench/support/stats.js';
 
@@ -27,6 +28,7 @@ interface Outcome {
 }
 
 async function main(): Promise<void> {
+  buildDist();
   const rounds = flag('rounds', 10);
   const requests = flag('requests', 40);
   const spread = flag('spread', 6);

@@ -12,6 +12,7 @@
 import { Agent, type ClientRequest, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { type Message, fromParent, spawnNode, toParent } from '../bench/support/child.js';
+import { buildDist } from '../bench/support/build.js';
 import { flag, sleep, table } from '../bench/support/stats.js';
 
 interface Load {
@@ -27,6 +28,7 @@ interface Load {
 const BODY = 'Hello World!';
 
 async function main(): Promise<void> {
+  buildDist();
   const rounds = flag('rounds', 50);
   const connections = flag('connections', 100);
   const grace = flag('grace', 100);

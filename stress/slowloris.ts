@@ -13,9 +13,11 @@ import { type Socket, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'node:http';
 import { type Message, fromParent, spawnNode, toParent } from '../bench/support/child.js';
+import { buildDist } from '../bench/support/build.js';
 import { fixed, flag, median, table } from '../bench/support/stats.js';
 
 async function main(): Promise<void> {
+  buildDist();
   const rounds = flag('rounds', 3);
   const slow = flag('slow', 1000);
   const normal = flag('normal', 100);

@@ -18,6 +18,8 @@ export interface NodeChild {
   next<T extends Message = Message>(type: string, timeout?: number): Promise<T>;
   /** Kills the child (SIGKILL) and resolves once it has exited. */
   kill(): Promise<void>;
+  /** Closes the IPC channel, so the child exits by itself (flushing a --cpu-prof), and waits for it. */
+  close(): Promise<void>;
 }
 
 /**
@@ -81,6 +83,10 @@ export function spawnNode(script: string, args: string[], options: { fdLimit?: n
       }),
     kill: async () => {
       if (!exited) child.kill('SIGKILL');
+      await exit;
+    },
+    close: async () => {
+      if (child.connected) child.disconnect();
       await exit;
     },
   };

@@ -1,18 +1,21 @@
 /**
- * A server under test, run as a child process by the benchmarks and stress scripts:
+ * A server under test, run as a child process by the benchmarks and stress scripts
+ * (rxserve from dist/: call buildDist() first):
  *
  *   node --import tsx bench/support/server.ts '{"kind":"rxserve","delay":0}'
  *
  * It listens on 127.0.0.1:0 and speaks over IPC: it sends `listening` (with the port),
  * `begun` (with the count, when `notifyBegun`), `closed` (ms from the `shutdown` message to
  * the server saying it has closed; rxserve adds graceful, drained and forced); it answers `memory` (after a full GC when node runs
- * with --expose-gc) and `stats` (requests begun, client errors seen, CPU time used in µs).
+ * with --expose-gc) and `stats` (requests begun, client errors seen, CPU time used in µs); `profile-start` and
+ * `profile-stop` (with a `file` to write the V8 CPU profile to) answer `profiling`, `profiled`.
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import { Subject, map, timer } from 'rxjs';
-import { serve } from '../../lib/index.js';
 import { fromParent, toParent } from './child.js';
 
 /** What the server under test is and how it answers. */
@@ -57,6 +60,8 @@ async function main(config: ServerConfig): Promise<void> {
   let shutdown: () => Promise<object | void>;
   let port: number;
   if (config.kind === 'rxserve') {
+    // The compiled dist/ (see build.ts), typed as its source.
+    const { serve } = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof import('../../lib/index.js');
     const shutdown$ = new Subject<void>();
     const closed = new Subject<{ graceful: boolean; drained: number; forced: number }>();
     await new Promise<void>((resolve, reject) =>
@@ -109,6 +114,8 @@ async function main(config: ServerConfig): Promise<void> {
     shutdown = await shutdownOf(config.kind, server, deadline);
   }
 
+  const profiler = new Session();
+  profiler.connect();
   fromParent((message) => {
     if (message.type === 'shutdown') {
       const start = performance.now();
@@ -119,6 +126,13 @@ async function main(config: ServerConfig): Promise<void> {
       gc?.();
       const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
       toParent({ type: 'memory', rss, heapUsed, external, arrayBuffers });
+    } else if (message.type === 'profile-start') {
+      void profiler.post('Profiler.enable').then(() => profiler.post('Profiler.start')).then(() => toParent({ type: 'profiling' }));
+    } else if (message.type === 'profile-stop') {
+      void profiler.post('Profiler.stop').then(({ profile }) => {
+        writeFileSync(message.file as string, JSON.stringify(profile));
+        toParent({ type: 'profiled' });
+      });
     } else if (message.type === 'stats') {
       const { user, system } = process.cpuUsage();
       toParent({ type: 'stats', begun, errors, cpu: user + system });
