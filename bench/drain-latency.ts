@@ -7,7 +7,7 @@
  *   closes each connection after its response says `closed` about 400 ms in, one that
  *   waits for keepAliveTimeout much later (capped at --cap ms, reported as "> cap").
  *
- *   node --import tsx bench/drain-latency.ts [--rounds=5] [--cap=10000] [--short]
+ *   node --import tsx bench/drain-latency.ts [--rounds=5] [--flight-rounds=3] [--cap=10000] [--short]
  *
  * Servers and clients are separate child processes, fresh for each measure; the order of
  * the servers rotates from round to round; tables give the median of the rounds.
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   }
   console.log(table(['connections', 'server', 'closed after (ms)', 'µs per connection', 'x node', 'rounds (ms)'], idleRows));
 
-  const flightRounds = short ? 1 : Math.min(rounds, 3);
+  const flightRounds = flag('flight-rounds', short ? 1 : Math.min(rounds, 3));
   const flight = new Map<ServerKind, Array<{ ms: number; statuses: string }>>(KINDS.map((kind) => [kind, []]));
   for (let round = 0; round < flightRounds; round++) {
     for (const kind of rotate(KINDS, round)) flight.get(kind)!.push(await inFlight(kind, cap));
