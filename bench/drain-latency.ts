@@ -28,7 +28,13 @@ const LABEL: Record<ServerKind, string> = {
   fastify: 'fastify close()',
 };
 
-export async function idle(kind: ServerKind, connections: number): Promise<number> {
+/** ms until the server says closed, and until every socket has emitted 'close'. */
+interface Drained {
+  readonly ms: number;
+  readonly socketsClosedMs: number;
+}
+
+export async function idle(kind: ServerKind, connections: number): Promise<Drained> {
   const server = spawnNode('bench/support/server.ts', [JSON.stringify({ kind })], { fdLimit: 'max' });
   const clients = spawnNode('bench/support/idle-clients.ts', [], { fdLimit: 'max' });
   try {
@@ -38,9 +44,9 @@ export async function idle(kind: ServerKind, connections: number): Promise<numbe
     if (open !== connections) throw new Error(`only ${open} of ${connections} connections open`);
     await sleep(200); // let both processes settle after the connection storm
     server.send({ type: 'shutdown' });
-    const { ms } = await server.next<Message & { ms: number }>('closed');
+    const { ms, socketsClosedMs } = await server.next<Message & Drained>('closed');
     await clients.next('allClosed');
-    return ms;
+    return { ms, socketsClosedMs };
   } finally {
     await Promise.all([server.kill(), clients.kill()]);
   }
@@ -97,23 +103,43 @@ async function main(): Promise<void> {
   console.log(`\n### Drain latency (${environment()}; ${rounds} rounds, median)\n`);
   const idleRows: Array<Array<string | number>> = [];
   for (const connections of sizes) {
-    const samples = new Map<ServerKind, number[]>(KINDS.map((kind) => [kind, []]));
+    const samples = new Map<ServerKind, Drained[]>(KINDS.map((kind) => [kind, []]));
     for (let round = 0; round < rounds; round++) {
       for (const kind of rotate(KINDS, round)) samples.get(kind)!.push(await idle(kind, connections));
     }
-    const node = median(samples.get('node')!);
+    const node = median(samples.get('node')!.map((s) => s.ms));
+    const nodeSockets = median(samples.get('node')!.map((s) => s.socketsClosedMs));
     for (const kind of KINDS) {
-      const ms = median(samples.get(kind)!);
-      idleRows.push([`${connections} idle`, LABEL[kind], fixed(ms), fixed((ms * 1000) / connections), fixed(ms / node, 2), samples.get(kind)!.map((x) => fixed(x)).join(' ')]);
+      const ms = median(samples.get(kind)!.map((s) => s.ms));
+      const socketsMs = median(samples.get(kind)!.map((s) => s.socketsClosedMs));
+      idleRows.push([
+        `${connections} idle`,
+        LABEL[kind],
+        fixed(ms),
+        fixed((ms * 1000) / connections),
+        fixed(ms / node, 2),
+        fixed(socketsMs),
+        fixed(socketsMs / nodeSockets, 2),
+        samples.get(kind)!.map((x) => fixed(x.ms)).join(' '),
+      ]);
     }
   }
-  console.log(table(['connections', 'server', 'closed after (ms)', 'µs per connection', 'x node', 'rounds (ms)'], idleRows));
+  console.log(
+    table(
+      ['connections', 'server', 'says closed after (ms)', 'µs per connection', 'x node', "every socket emitted 'close' (ms)", 'x node', 'rounds (ms)'],
+      idleRows,
+    ),
+  );
+  console.log(
+    "\nnode's close() (and the libraries built on it) calls back once the last socket is destroyed; rxserve's `closed` waits until every socket has emitted 'close', so the second pair of columns compares like with like.",
+  );
 
   const flightRounds = flag('flight-rounds', short ? 1 : Math.min(rounds, 3));
   const flight = new Map<ServerKind, Array<{ ms: number; statuses: string }>>(KINDS.map((kind) => [kind, []]));
   for (let round = 0; round < flightRounds; round++) {
     for (const kind of rotate(KINDS, round)) flight.get(kind)!.push(await inFlight(kind, cap));
   }
+  if (flightRounds === 0) return;
   console.log(`\n20 requests of 500 ms in flight, shutdown 100 ms after they began (${flightRounds} round(s), median; cap ${cap} ms):\n`);
   console.log(
     table(

@@ -5,13 +5,14 @@
  *   node --import tsx bench/support/server.ts '{"kind":"rxserve","delay":0}'
  *
  * It listens on 127.0.0.1:0 and speaks over IPC: it sends `listening` (with the port),
- * `begun` (with the count, when `notifyBegun`), `closed` (ms from the `shutdown` message to
- * the server saying it has closed; rxserve adds graceful, drained and forced); it answers `memory` (after a full GC when node runs
+ * `begun` (with the count, when `notifyBegun`), `closed` (`ms` from the `shutdown` message to
+ * the server saying it has closed, `socketsClosedMs` to every socket having emitted 'close';
+ * rxserve adds graceful, drained and forced); it answers `memory` (after a full GC when node runs
  * with --expose-gc) and `stats` (requests begun, client errors seen, CPU time used in µs); `profile-start` and
  * `profile-stop` (with a `file` to write the V8 CPU profile to) answer `profiling`, `profiled`.
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
@@ -56,6 +57,10 @@ async function main(config: ServerConfig): Promise<void> {
     else end();
   };
 
+  // node's close() calls back once the last socket is destroyed, before the sockets have
+  // closed; rxserve's `closed` waits for each socket's 'close'. Counted here for the others,
+  // so that both moments can be compared.
+  const sockets = openSockets();
   // Resolves once closed, with what the library tells of it (rxserve only).
   let shutdown: () => Promise<object | void>;
   let port: number;
@@ -100,6 +105,7 @@ async function main(config: ServerConfig): Promise<void> {
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       return reply.type('text/plain').send(BODY);
     });
+    app.server.on('connection', (socket: Socket) => sockets.watch(socket));
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as AddressInfo).port;
     shutdown = () => app.close();
@@ -109,6 +115,7 @@ async function main(config: ServerConfig): Promise<void> {
       errors++;
       socket.destroy();
     });
+    server.on('connection', (socket: Socket) => sockets.watch(socket));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
     shutdown = await shutdownOf(config.kind, server, deadline);
@@ -119,7 +126,11 @@ async function main(config: ServerConfig): Promise<void> {
   fromParent((message) => {
     if (message.type === 'shutdown') {
       const start = performance.now();
-      void shutdown().then((detail) => toParent({ type: 'closed', ms: performance.now() - start, ...detail }));
+      void shutdown().then(async (detail) => {
+        const ms = performance.now() - start;
+        await sockets.allClosed();
+        toParent({ type: 'closed', ms, socketsClosedMs: Math.max(ms, performance.now() - start), ...detail });
+      });
     } else if (message.type === 'memory') {
       const gc = (globalThis as { gc?: () => void }).gc;
       gc?.();
@@ -139,6 +150,22 @@ async function main(config: ServerConfig): Promise<void> {
     }
   });
   toParent({ type: 'listening', port: port! });
+}
+
+/** The sockets a node server accepted, to know when every one has emitted 'close'. */
+function openSockets(): { watch(socket: Socket): void; allClosed(): Promise<void> } {
+  const open = new Set<Socket>();
+  let onEmpty: (() => void) | undefined;
+  return {
+    watch(socket) {
+      open.add(socket);
+      socket.once('close', () => {
+        open.delete(socket);
+        if (open.size === 0) onEmpty?.();
+      });
+    },
+    allClosed: () => (open.size === 0 ? Promise.resolve() : new Promise((resolve) => (onEmpty = resolve))),
+  };
 }
 
 async function shutdownOf(kind: ServerKind, server: Server, deadline: number): Promise<() => Promise<void>> {
