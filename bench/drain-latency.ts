@@ -35,7 +35,7 @@ interface Drained {
 }
 
 export async function idle(kind: ServerKind, connections: number): Promise<Drained> {
-  const server = spawnNode('bench/support/server.ts', [JSON.stringify({ kind })], { fdLimit: 'max' });
+  const server = spawnNode('bench/support/server.ts', [JSON.stringify({ kind, trackSockets: true })], { fdLimit: 'max' });
   const clients = spawnNode('bench/support/idle-clients.ts', [], { fdLimit: 'max' });
   try {
     const { port } = await server.next<Message & { port: number }>('listening');

@@ -30,6 +30,8 @@ export interface ServerConfig {
   readonly idleGrace?: number;
   /** Send a `begun` message for each request begun. */
   readonly notifyBegun?: boolean;
+  /** Track node's sockets, for `socketsClosedMs` (it costs memory: not in memory benches). */
+  readonly trackSockets?: boolean;
 }
 
 /** The servers compared. */
@@ -105,7 +107,7 @@ async function main(config: ServerConfig): Promise<void> {
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       return reply.type('text/plain').send(BODY);
     });
-    app.server.on('connection', (socket: Socket) => sockets.watch(socket));
+    if (config.trackSockets) app.server.on('connection', (socket: Socket) => sockets.watch(socket));
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as AddressInfo).port;
     shutdown = () => app.close();
@@ -115,7 +117,7 @@ async function main(config: ServerConfig): Promise<void> {
       errors++;
       socket.destroy();
     });
-    server.on('connection', (socket: Socket) => sockets.watch(socket));
+    if (config.trackSockets) server.on('connection', (socket: Socket) => sockets.watch(socket));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
     shutdown = await shutdownOf(config.kind, server, deadline);
