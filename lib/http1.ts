@@ -107,11 +107,10 @@ const enum State {
 }
 
 class Http1Connection implements GracefulConnection {
-  readonly closed$: Observable<unknown>;
   private state = State.Open;
-  // An array, not a Set, and closed$ without fromEvent: this object lives as long as an idle
-  // keep-alive connection, and each Set table or closure is paid 10,000 times over
-  // (bench/memory-idle.ts).
+  // An array, not a Set, and closed$ made on demand without fromEvent: this object lives as
+  // long as an idle keep-alive connection, and each Set table, Observable or closure kept
+  // here is paid 10,000 times over (bench/memory-idle.ts).
   private readonly inFlight: ServerResponse[] = [];
   /** `socket.bytesRead` when the last response closed: more means a request has begun. */
   private bytesReadWhenIdle = 0;
@@ -121,10 +120,15 @@ class Http1Connection implements GracefulConnection {
     private readonly socket: Socket,
     private readonly closeIdleSoon: () => void,
     private readonly idleGrace: number,
-  ) {
-    this.closed$ = new Observable<void>((subscriber) => {
+  ) {}
+
+  get closed$(): Observable<unknown> {
+    const socket = this.socket;
+    // on(), not once(): 'close' comes once anyway, and once() adds a wrapper and its state
+    // object to every connection; the teardown removes the listener.
+    return new Observable<void>((subscriber) => {
       const onClose = (): void => subscriber.next();
-      socket.once('close', onClose);
+      socket.on('close', onClose);
       return () => socket.off('close', onClose);
     });
   }
