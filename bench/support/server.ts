@@ -37,9 +37,6 @@ export interface ServerConfig {
 /** The servers compared. */
 export type ServerKind = 'node' | 'rxserve' | 'fastify' | 'http-terminator' | 'stoppable';
 
-/** Every kind, in the order tables list them. */
-export const SERVER_KINDS: readonly ServerKind[] = ['node', 'rxserve', 'fastify', 'http-terminator', 'stoppable'];
-
 const BODY = 'Hello World!';
 
 async function main(config: ServerConfig): Promise<void> {
