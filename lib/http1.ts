@@ -1,7 +1,7 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Observable } from 'rxjs';
+import { Observable, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import { ClientError } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import type { GracefulConnection } from './graceful.js';
@@ -21,6 +21,15 @@ export interface Http1Options {
   readonly report: (event: ErrorEvent) => void;
   /** Milliseconds an idle connection lingers, answering, once told to shut down; default 0. */
   readonly idleGrace?: number;
+  /** What times `idleGrace`; a `TestScheduler` in marble tests; default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** What every connection of one protocol shares (one field a connection, not three). */
+interface Http1Shared {
+  readonly closeIdleSoon: () => void;
+  readonly idleGrace: number;
+  readonly scheduler: SchedulerLike;
 }
 
 /**
@@ -65,6 +74,7 @@ export function http1Protocol(options: Http1Options): Protocol {
     if (socket.writable && !connections.get(socket)?.isAnswering) socket.write(clientErrorResponse(error));
     socket.destroy();
   };
+  const shared: Http1Shared = { closeIdleSoon, idleGrace: options.idleGrace ?? 0, scheduler: options.scheduler ?? asyncScheduler };
   server.on('request', onRequest);
   server.on('clientError', onClientError);
   // node arms headersTimeout/requestTimeout and its connection list (which closeIdleConnections
@@ -72,7 +82,7 @@ export function http1Protocol(options: Http1Options): Protocol {
   server.emit('listening');
   return {
     accept(socket) {
-      const connection = new Http1Connection(socket, closeIdleSoon, options.idleGrace ?? 0);
+      const connection = new Http1Connection(socket, shared);
       connections.set(socket, connection);
       server.emit('connection', socket);
       return connection;
@@ -114,12 +124,11 @@ class Http1Connection implements GracefulConnection {
   private readonly inFlight: ServerResponse[] = [];
   /** `socket.bytesRead` when the last response closed: more means a request has begun. */
   private bytesReadWhenIdle = 0;
-  private graceTimer: NodeJS.Timeout | undefined;
+  private grace: Subscription | undefined;
 
   constructor(
     private readonly socket: Socket,
-    private readonly closeIdleSoon: () => void,
-    private readonly idleGrace: number,
+    private readonly shared: Http1Shared,
   ) {}
 
   get closed$(): Observable<unknown> {
@@ -158,12 +167,13 @@ class Http1Connection implements GracefulConnection {
       for (const res of this.inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
       return;
     }
-    if (this.idleGrace > 0) {
+    if (this.shared.idleGrace > 0) {
       // The keep-alive race: a client may be writing a request onto this idle connection
       // right now; closing it would lose that request (ECONNRESET on a client that does not
       // retry). Lingering lets it arrive and be answered with `Connection: close`.
-      this.graceTimer = setTimeout(() => this.closeIfIdle(), this.idleGrace);
-      this.socket.once('close', () => clearTimeout(this.graceTimer));
+      const grace = this.shared.scheduler.schedule(() => this.closeIfIdle(), this.shared.idleGrace);
+      this.grace = grace;
+      this.socket.once('close', () => grace.unsubscribe());
       return;
     }
     this.closeIfIdle();
@@ -172,7 +182,7 @@ class Http1Connection implements GracefulConnection {
   destroy(): void {
     if (this.state === State.Destroyed) return;
     this.state = State.Destroyed;
-    clearTimeout(this.graceTimer);
+    this.grace?.unsubscribe();
     this.socket.destroy();
   }
 
@@ -183,6 +193,6 @@ class Http1Connection implements GracefulConnection {
     // idle list counts a fresh connection as busy (its headersTimeout runs), so it is
     // closed here; otherwise node's parser knows whether a request is half-received.
     if (this.socket.bytesRead === this.bytesReadWhenIdle) this.socket.destroy();
-    else this.closeIdleSoon();
+    else this.shared.closeIdleSoon();
   }
 }

@@ -26,7 +26,7 @@ export interface ServeOptions {
   readonly shutdown$?: ObservableInput<unknown>;
   /** Milliseconds from the start of shutdown until what is left is destroyed; default 10 000. */
   readonly deadline?: number;
-  /** What times the deadline; a `TestScheduler` in marble tests; default `asyncScheduler`. */
+  /** What times the deadline and `idleGrace`; a `TestScheduler` in marble tests; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
   /** The listen backlog; default as node's. */
   readonly backlog?: number;

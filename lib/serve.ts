@@ -61,6 +61,7 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
       onRequest: (req, res) => respond(req, res, { handler: config.handler, draining$, report }),
       report,
       idleGrace: config.idleGrace,
+      scheduler: config.scheduler,
     });
 
     const accepting = (signals$: Observable<number>): Observable<ServerEvent> =>

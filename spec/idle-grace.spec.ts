@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Agent } from 'node:http';
 import sinon from 'sinon';
 import { Subject } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
 import { closed, get, noTcpHandlesLeft, startServer, type TestServer } from './support/server.js';
 
 describe('serve({ idleGrace }) (the keep-alive race, end to end)', () => {
@@ -63,5 +64,20 @@ describe('serve({ idleGrace }) (the keep-alive race, end to end)', () => {
     await clock!.tickAsync(1_000);
     await closed(socket);
     expect(await server.next('closed')).to.deep.equal({ type: 'closed', graceful: false, drained: 0, forced: 1 });
+  });
+
+  it('times the grace on the scheduler option, as it times the deadline (a TestScheduler)', async () => {
+    const testScheduler = new TestScheduler(() => undefined);
+    // Virtual time runs to the end of the grace, not on to the deadline.
+    testScheduler.maxFrames = 1_000;
+    const shutdown$ = new Subject<void>();
+    server = await startServer({ handler: () => ({ body: 'hi' }), shutdown$, idleGrace: 1_000, deadline: 5_000, scheduler: testScheduler });
+    const { socket } = await get(server.url, { agent });
+    shutdown$.next();
+    await server.next('shutdown');
+    testScheduler.flush();
+    expect(testScheduler.now(), 'virtual time ran to the end of the grace').to.equal(1_000);
+    await closed(socket);
+    expect(await server.next('closed')).to.deep.equal({ type: 'closed', graceful: true, drained: 1, forced: 0 });
   });
 });
