@@ -20,7 +20,7 @@ interface Server {
 }
 
 async function startServer(kind: string): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/h2-server.ts', kind], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/support/h2-server.ts', kind], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const [url] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];

@@ -3,7 +3,7 @@
 //
 //   node --import tsx bench/streaming.ts            (SIZE=bytes RATE=MiB/s)
 import { get } from 'node:http';
-import { startServer } from './process.js';
+import { startServer } from './support/process.js';
 
 const SIZE = Number(process.env['SIZE'] ?? 1024 ** 3);
 const RATE = Number(process.env['RATE'] ?? 64) * 1024 * 1024;
@@ -29,7 +29,7 @@ function readSlowly(url: string): Promise<number> {
   });
 }
 
-const server = await startServer('bench/streaming-server.ts', [], ['--expose-gc'], { SIZE: String(SIZE) });
+const server = await startServer('bench/support/streaming-server.ts', [], ['--expose-gc'], { SIZE: String(SIZE) });
 let failed = false;
 try {
   for (const path of ['/readable', '/async-iterable']) {

@@ -7,7 +7,7 @@
 // rxserve is measured as users get it, compiled (dist/): tsx's transform adds its own
 // per-closure weight to lib/.
 //
-// Clients live in a child process (bench/websocket-clients.ts). Each side holds `count`
+// Clients live in a child process (bench/support/websocket-clients.ts). Each side holds `count`
 // sockets, so `ulimit -n` must exceed count + a margin: raise it in the shell first
 // (`ulimit -n 65536`); the script says so and stops when it is too low.
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
@@ -15,7 +15,7 @@ import { once } from 'node:events';
 import { Subject, firstValueFrom, filter } from 'rxjs';
 import { WebSocketServer } from 'ws';
 import type * as Rxserve from '../lib/index.js';
-import type { ClientsReport } from './websocket-clients.js';
+import type { ClientsReport } from './support/websocket-clients.js';
 
 const count = Number(process.argv[2] ?? 10_000);
 const source = process.env['RXSERVE_BENCH_SOURCE'] === 'lib' ? '../lib/index.js' : '../dist/index.js';
@@ -47,7 +47,7 @@ function perConnection(before: Memory, after: Memory): { heapAndExternal: number
 }
 
 function clients(): ChildProcess {
-  return fork(new URL('./websocket-clients.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
+  return fork(new URL('./support/websocket-clients.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
 }
 
 function report(child: ChildProcess, type: ClientsReport['type']): Promise<ClientsReport> {

@@ -170,8 +170,9 @@ export class ClientError extends RxServeError {
 export const PEER_GONE_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
 
 /**
- * Accepting a connection failed (EMFILE, ENFILE...). Reported as an `error` event; the
- * listener keeps accepting once resources free up.
+ * Accepting a connection failed. Reported as an `error` event; the listener keeps
+ * accepting once resources free up. Rare for EMFILE on Unix: libuv then closes the
+ * connections it cannot hold without reporting them (see `listen()`).
  *
  * @example
  * ```ts

@@ -1,16 +1,14 @@
 import {
-  AsyncSubject,
   BehaviorSubject,
   type Observable,
-  type Subscription,
+  type Observer,
   ReplaySubject,
-  catchError,
-  defaultIfEmpty,
+  Subscription,
   defer,
   distinctUntilChanged,
-  forkJoin,
-  mergeMap,
-  of,
+  filter,
+  map,
+  take,
 } from 'rxjs';
 
 /**
@@ -100,11 +98,16 @@ const UNLABELLED = 'other';
  * ```
  */
 export class GracefulShutdown {
-  private readonly open = new Map<GracefulConnection, Observable<void>>();
+  // One subscription a connection, and shutdown() waits on the count: a forkJoin over every
+  // closed$ cost O(n) per close (each inner subscription is removed from an array of n) and
+  // several subscribers per connection, so draining 10,000 connections was slower than
+  // node's close() (bench/drain-latency.ts).
+  private readonly open = new Map<GracefulConnection, Subscription>();
   private readonly openCount = new BehaviorSubject(0);
   private readonly openByProtocol = new Map<string, number>();
   private readonly told = new ReplaySubject<void>(1);
   private shuttingDown = false;
+  private readonly onClosed = (conn: GracefulConnection): void => this.forget(conn);
 
   /**
    * The number of watched connections still open, now and on every change.
@@ -190,27 +193,16 @@ export class GracefulShutdown {
    */
   watch<C extends GracefulConnection>(conn: C): C {
     if (this.open.has(conn)) return conn;
-    // One AsyncSubject and one subscription a connection: idle connections are many, and
-    // an operator chain with shareReplay cost ~6 KB each (bench/RESULTS.md, WebSocket).
-    const closed = new AsyncSubject<void>();
-    this.open.set(conn, closed);
-    let watching: Subscription | undefined;
-    let done = false;
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      watching?.unsubscribe();
-      this.forget(conn);
-      closed.next();
-      closed.complete();
-    };
-    watching = conn.closed$.subscribe({ next: finish, error: finish, complete: finish });
-    if (done) watching.unsubscribe();
-    // closed$ may have closed synchronously during subscribe: forget() already ran then.
+    // Held before subscribing: closed$ may close synchronously, and forget() must find it.
+    this.open.set(conn, Subscription.EMPTY);
+    const subscription = conn.closed$.subscribe(new ClosedObserver(conn, this.onClosed));
     if (this.open.has(conn)) {
+      this.open.set(conn, subscription);
       this.tally(conn, +1);
       this.openCount.next(this.open.size);
       if (this.shuttingDown) conn.gracefulShutdown();
+    } else {
+      subscription.unsubscribe();
     }
     return conn;
   }
@@ -250,18 +242,23 @@ export class GracefulShutdown {
     return remaining.length;
   }
 
-  // forkJoin([]) completes without emitting, so the empty set is answered explicitly;
-  // connections watched while waiting are picked up by the next round.
+  // Connections watched while waiting count too: it waits for the count to reach 0.
   private allClosed(): Observable<void> {
-    return defer(() => {
-      if (this.open.size === 0) return of(undefined);
-      return forkJoin([...this.open.values()]).pipe(mergeMap(() => this.allClosed()));
-    });
+    return this.openCount.pipe(
+      filter((count) => count === 0),
+      take(1),
+      map((): void => undefined),
+    );
   }
 
   private forget(conn: GracefulConnection): void {
-    if (!this.open.delete(conn)) return;
-    this.tally(conn, -1);
+    const subscription = this.open.get(conn);
+    if (subscription === undefined) return;
+    this.open.delete(conn);
+    // Also releases closed$ (its event listener) once it has said its one word.
+    subscription.unsubscribe();
+    // A connection that closed while being watched was never tallied.
+    if (subscription !== Subscription.EMPTY) this.tally(conn, -1);
     this.openCount.next(this.open.size);
   }
 
@@ -270,5 +267,28 @@ export class GracefulShutdown {
     const count = (this.openByProtocol.get(protocol) ?? 0) + change;
     if (count === 0) this.openByProtocol.delete(protocol);
     else this.openByProtocol.set(protocol, count);
+  }
+}
+
+/**
+ * Forgets a connection at the first word of its closed$, whichever word it is. A class, so
+ * that each watched connection costs one small object, not three closures.
+ */
+class ClosedObserver implements Observer<unknown> {
+  constructor(
+    private readonly conn: GracefulConnection,
+    private readonly onClosed: (conn: GracefulConnection) => void,
+  ) {}
+
+  next(): void {
+    this.onClosed(this.conn);
+  }
+
+  error(): void {
+    this.onClosed(this.conn);
+  }
+
+  complete(): void {
+    this.onClosed(this.conn);
   }
 }

@@ -1,8 +1,8 @@
 import { type IncomingMessage, type ServerOptions, type ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type Observable, fromEvent } from 'rxjs';
-import { ClientError } from './errors.js';
+import { Observable, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
+import { ClientError, PEER_GONE_CODES } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import type { ConnectionInfo, GracefulConnection } from './graceful.js';
 import type { Http1Limits } from './options.js';
@@ -30,6 +30,17 @@ export interface Http1Options {
   readonly onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => GracefulConnection | undefined;
   /** node's timeouts and header limit for this server; default node's own. */
   readonly limits?: Http1Limits;
+  /** Milliseconds an idle connection lingers, answering, once told to shut down; default 0. */
+  readonly idleGrace?: number;
+  /** What times `idleGrace`; a `TestScheduler` in marble tests; default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** What every connection of one protocol shares (one field a connection, not three). */
+interface Http1Shared {
+  readonly closeIdleSoon: () => void;
+  readonly idleGrace: number;
+  readonly scheduler: SchedulerLike;
 }
 
 /**
@@ -37,7 +48,8 @@ export interface Http1Options {
  * `http.Server` that never listens, and comes back as a connection that drains the
  * HTTP/1.1 way:
  *
- * - idle (keep-alive, or nothing sent yet): closed at once;
+ * - idle (keep-alive, or nothing sent yet): closed at once, or after `idleGrace` ms during
+ *   which a request that arrives is still answered (with `Connection: close`);
  * - in flight: its response gets `Connection: close` if the head is not sent yet, and the
  *   socket closes right after the last response, whether or not the head was sent;
  * - upgraded (given `onUpgrade`): as the connection it became, a WebSocket say.
@@ -68,7 +80,7 @@ export function http1Protocol(options: Http1Options): Protocol {
     options.onRequest(req, res);
   };
   const onClientError = (error: NodeJS.ErrnoException, socket: Duplex): void => {
-    if (!QUIET_SOCKET_ERRORS.has(error.code ?? '')) {
+    if (!PEER_GONE_CODES.has(error.code ?? '')) {
       const { remoteAddress: address, remotePort: port } = socket as Socket;
       options.report({ type: 'error', error: new ClientError(error), remote: { address, port } });
     }
@@ -84,6 +96,7 @@ export function http1Protocol(options: Http1Options): Protocol {
     const upgraded = options.onUpgrade?.(req, socket, head);
     if (upgraded) connection?.upgrade(upgraded);
   };
+  const shared: Http1Shared = { closeIdleSoon, idleGrace: options.idleGrace ?? 0, scheduler: options.scheduler ?? asyncScheduler };
   server.on('request', onRequest);
   server.on('clientError', onClientError);
   // Only with a taker: without an 'upgrade' listener node serves the request as a plain one.
@@ -93,7 +106,7 @@ export function http1Protocol(options: Http1Options): Protocol {
   server.emit('listening');
   return {
     accept(socket) {
-      const connection = new Http1Connection(socket, closeIdleSoon);
+      const connection = new Http1Connection(socket, shared);
       connections.set(socket, connection);
       server.emit('connection', socket);
       return connection;
@@ -114,8 +127,6 @@ function definedOnly(limits: Http1Limits): ServerOptions {
   return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
 }
 
-const QUIET_SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
-
 function clientErrorResponse(error: NodeJS.ErrnoException): string {
   const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? '400 Bad Request';
   return `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
@@ -133,27 +144,42 @@ const enum State {
   Destroyed,
 }
 
+// When each request in flight arrived, for describe(): kept beside the responses, so an
+// idle connection pays nothing for it.
+const arrivals = new WeakMap<ServerResponse, number>();
+
 class Http1Connection implements GracefulConnection {
-  readonly closed$: Observable<unknown>;
   readonly protocol = 'http1';
   private state = State.Open;
-  /** Each response in flight, with when its request arrived (for `describe()`). */
-  private readonly inFlight = new Map<ServerResponse, number>();
+  // An array, not a Set, and closed$ made on demand without fromEvent: this object lives as
+  // long as an idle keep-alive connection, and each Set table, Observable or closure kept
+  // here is paid 10,000 times over (bench/memory-idle.ts).
+  private readonly inFlight: ServerResponse[] = [];
   /** `socket.bytesRead` when the last response closed: more means a request has begun. */
   private bytesReadWhenIdle = 0;
+  private grace: Subscription | undefined;
   /** What the socket became after an upgrade; it drains and destroys from then on. */
   private upgraded: GracefulConnection | undefined;
 
   constructor(
     private readonly socket: Socket,
-    private readonly closeIdleSoon: () => void,
-  ) {
-    this.closed$ = fromEvent(socket, 'close');
+    private readonly shared: Http1Shared,
+  ) {}
+
+  get closed$(): Observable<unknown> {
+    const socket = this.socket;
+    // on(), not once(): 'close' comes once anyway, and once() adds a wrapper and its state
+    // object to every connection; the teardown removes the listener.
+    return new Observable<void>((subscriber) => {
+      const onClose = (): void => subscriber.next();
+      socket.on('close', onClose);
+      return () => socket.off('close', onClose);
+    });
   }
 
   /** Whether a response has started on this connection (its head is out). */
   get isAnswering(): boolean {
-    for (const res of this.inFlight.keys()) if (res.headersSent) return true;
+    for (const res of this.inFlight) if (res.headersSent) return true;
     return false;
   }
 
@@ -173,23 +199,24 @@ class Http1Connection implements GracefulConnection {
     return {
       protocol: this.protocol,
       remote: { address: this.socket.remoteAddress, port: this.socket.remotePort },
-      requests: [...this.inFlight].map(([res, arrived]) => ({
+      requests: this.inFlight.map((res) => ({
         method: res.req.method ?? '',
         url: res.req.url ?? '',
-        age: now - arrived,
+        age: now - (arrivals.get(res) ?? now),
       })),
     };
   }
 
   track(res: ServerResponse): void {
-    this.inFlight.set(res, Date.now());
+    this.inFlight.push(res);
+    arrivals.set(res, Date.now());
     if (this.state !== State.Open) res.setHeader('connection', 'close');
     res.once('close', () => {
-      this.inFlight.delete(res);
-      if (this.inFlight.size === 0) this.bytesReadWhenIdle = this.socket.bytesRead;
+      this.inFlight.splice(this.inFlight.indexOf(res), 1);
+      if (this.inFlight.length === 0) this.bytesReadWhenIdle = this.socket.bytesRead;
       // A response whose head went out before shutdown could not say `Connection: close`;
       // the connection is closed here instead of waiting for keepAliveTimeout.
-      if (this.state === State.Draining && this.inFlight.size === 0) this.socket.destroySoon();
+      if (this.state === State.Draining && this.inFlight.length === 0) this.socket.destroySoon();
     });
   }
 
@@ -200,22 +227,38 @@ class Http1Connection implements GracefulConnection {
       this.upgraded.gracefulShutdown();
       return;
     }
-    if (this.inFlight.size === 0) {
-      // Nothing read since the last response (or ever): no request has begun. node's own
-      // idle list counts a fresh connection as busy (its headersTimeout runs; a browser's
-      // preconnect would hold the drain until the deadline — spec/http1-preconnect.spec.ts),
-      // so it is closed here; otherwise node's parser knows whether a request is half-received.
-      if (this.socket.bytesRead === this.bytesReadWhenIdle) this.socket.destroy();
-      else this.closeIdleSoon();
+    if (this.inFlight.length > 0) {
+      for (const res of this.inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
       return;
     }
-    for (const res of this.inFlight.keys()) if (!res.headersSent) res.setHeader('connection', 'close');
+    if (this.shared.idleGrace > 0) {
+      // The keep-alive race: a client may be writing a request onto this idle connection
+      // right now; closing it would lose that request (ECONNRESET on a client that does not
+      // retry). Lingering lets it arrive and be answered with `Connection: close`.
+      const grace = this.shared.scheduler.schedule(() => this.closeIfIdle(), this.shared.idleGrace);
+      this.grace = grace;
+      this.socket.once('close', () => grace.unsubscribe());
+      return;
+    }
+    this.closeIfIdle();
   }
 
   destroy(): void {
     if (this.state === State.Destroyed) return;
     this.state = State.Destroyed;
+    this.grace?.unsubscribe();
     this.upgraded?.destroy();
     this.socket.destroy();
+  }
+
+  private closeIfIdle(): void {
+    // A request that came during the grace is in flight: track() closes after its response.
+    if (this.inFlight.length > 0) return;
+    // Nothing read since the last response (or ever): no request has begun. node's own
+    // idle list counts a fresh connection as busy (its headersTimeout runs; a browser's
+    // preconnect would hold the drain until the deadline — spec/http1-preconnect.spec.ts),
+    // so it is closed here; otherwise node's parser knows whether a request is half-received.
+    if (this.socket.bytesRead === this.bytesReadWhenIdle) this.socket.destroy();
+    else this.shared.closeIdleSoon();
   }
 }

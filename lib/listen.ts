@@ -35,7 +35,9 @@ export interface ListenOptions {
  * refused; accepted sockets are left to their owner).
  *
  * Errors when it cannot bind (EADDRINUSE, EACCES...) with a {@link ListenError}; a failed
- * accept after that (EMFILE) is an `error` event and accepting goes on.
+ * accept after that is an `error` event and accepting goes on. Out of descriptors (EMFILE),
+ * libuv on Unix frees a descriptor it keeps in reserve, accepts the pending connections and
+ * closes them at once, with no error; the event comes only when that reserve is gone too.
  *
  * ```
  * listen(...):  --l--c--c----c--     l = listening, c = connection

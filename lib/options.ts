@@ -43,7 +43,7 @@ export interface ServeOptions {
   readonly drainDelay?: number;
   /** Health endpoints answered before the handler: `true` for `/readyz` and `/livez`; default none. */
   readonly health?: true | HealthOptions;
-  /** What times the deadline; a `TestScheduler` in marble tests; default `asyncScheduler`. */
+  /** What times the deadline and `idleGrace`; a `TestScheduler` in marble tests; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
   /** The listen backlog; default as node's. */
   readonly backlog?: number;
@@ -82,6 +82,16 @@ export interface ServeOptions {
   readonly connectionsCheckingInterval?: number;
   /** The most bytes of request headers; more answers 431. Default node's (16 KiB). */
   readonly maxHeaderSize?: number;
+  /**
+   * Milliseconds an idle keep-alive connection stays open once shutdown begins, answering a
+   * request that arrives meanwhile with `Connection: close`; default 0 (closed at once).
+   *
+   * It closes the keep-alive race for requests written around the moment of shutdown, at
+   * the cost of a drain that lasts up to `idleGrace` longer. A client idle through the
+   * whole grace that writes just as it ends can still lose its request: only a client
+   * retry closes that last window.
+   */
+  readonly idleGrace?: number;
 }
 
 /**
@@ -144,6 +154,7 @@ export interface ServeConfig {
   readonly websocketHeartbeat: number;
   readonly websocketMaxBufferedAmount: number;
   readonly websocketOnBufferFull: BufferFullPolicy;
+  readonly idleGrace: number;
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -171,6 +182,7 @@ const KNOWN_OPTIONS = new Set([
   'maxHeaderSize',
   'protocol',
   'tls',
+  'idleGrace',
 ]);
 const KNOWN_HEALTH_OPTIONS = new Set(['readiness', 'liveness', 'retryAfter']);
 
@@ -203,6 +215,7 @@ export function resolveServeOptions(options: ServeOptions): ServeConfig {
     backlog,
     drainDelay = 0,
     health,
+    idleGrace = 0,
   } = options;
   const { protocol = 'http1', tls } = options;
   check('port', Number.isInteger(port) && port >= 0 && port <= 65535, 'an integer from 0 to 65535', port);
@@ -245,6 +258,7 @@ export function resolveServeOptions(options: ServeOptions): ServeConfig {
     'an object with `key` and `cert` (or `pfx`), as tls.createSecureContext() takes',
     tls,
   );
+  check('idleGrace', Number.isFinite(idleGrace) && idleGrace >= 0, 'a finite number >= 0 (milliseconds)', idleGrace);
   return {
     port,
     host,
@@ -259,6 +273,7 @@ export function resolveServeOptions(options: ServeOptions): ServeConfig {
     backlog,
     protocol,
     tls,
+    idleGrace,
     ...resolveWebSocketOptions(options),
   };
 }

@@ -80,7 +80,14 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
       if (listener) callListener(req as IncomingMessage, res as ServerResponse, { listener, report });
       else respond(req, res, respondOptions);
     };
-    const protocol = protocolFor(config, { onRequest, report, limits: config.http1, onUpgrade: websockets?.upgrade });
+    const protocol = protocolFor(config, {
+      onRequest,
+      report,
+      limits: config.http1,
+      onUpgrade: websockets?.upgrade,
+      idleGrace: config.idleGrace,
+      scheduler: config.scheduler,
+    });
 
     const accepting = listen(config).pipe(
       mergeMap((event: ListenEvent): Observable<ServerEvent> => {

@@ -25,6 +25,8 @@ describe('serve() options', () => {
     ['a health path without a leading slash', { health: { readiness: 'ready' } }, 'Expected `health.readiness` to be a path starting with `/`, got `"ready"` (string)'],
     ['the same path for both probes', { health: { readiness: '/h', liveness: '/h' } }, 'Expected `health` to be different paths for `readiness` and `liveness`'],
     ['a fractional Retry-After', { health: { retryAfter: 1.5 } }, 'Expected `health.retryAfter` to be an integer number of seconds >= 0, got `1.5` (number)'],
+    ['a negative idleGrace', { idleGrace: -5 }, 'Expected `idleGrace` to be a finite number >= 0 (milliseconds), got `-5` (number)'],
+    ['an idleGrace given as a string', { idleGrace: '100' }, 'Expected `idleGrace` to be a finite number >= 0 (milliseconds), got `"100"` (string)'],
   ];
   for (const [what, options, message] of bad) {
     it(`throws at once, naming the option, for ${what}`, () => {

@@ -2,7 +2,7 @@
 // SIZE bytes (default 1 GiB) of fresh 64 KiB chunks from a Readable (/readable) or an
 // AsyncIterable (/async-iterable), and prints one JSON line per stream with its RSS figures.
 import { Readable } from 'node:stream';
-import { fromSignals, serve } from '../lib/index.js';
+import { fromSignals, serve } from '../../lib/index.js';
 
 const SIZE = Number(process.env['SIZE'] ?? 1024 ** 3);
 const CHUNK = 64 * 1024;

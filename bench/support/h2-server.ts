@@ -1,8 +1,9 @@
-// One hello-world server for bench/throughput.ts, in its own process: `raw` (node:http)
-// or `rxserve`. Prints its url on stdout, stops on SIGTERM.
-import { createServer } from 'node:http';
+// One hello-world HTTP/2 cleartext (prior knowledge) server for bench/h2.ts, in its own
+// process: `raw` (node:http2 compatibility API) or `rxserve` (protocol: 'http2'). Prints
+// its url on stdout, stops on SIGTERM.
+import { createServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { fromSignals, serve } from '../lib/index.js';
+import { fromSignals, serve } from '../../lib/index.js';
 
 const kind = process.argv[2];
 
@@ -13,11 +14,11 @@ if (kind === 'raw') {
     res.end('Hello World!');
   });
   server.listen(0, '127.0.0.1', () => console.log(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
-  process.once('SIGTERM', () => server.close());
-  server.on('close', () => process.exit(0));
+  process.once('SIGTERM', () => process.exit(0));
 } else if (kind === 'rxserve') {
   serve({
     host: '127.0.0.1',
+    protocol: 'http2',
     handler: () => ({ body: 'Hello World!' }),
     shutdown$: fromSignals('SIGTERM'),
     deadline: 1_000,
@@ -26,6 +27,6 @@ if (kind === 'raw') {
     if (event.type === 'closed') process.exit(0);
   });
 } else {
-  console.error('usage: hello-server.ts raw|rxserve');
+  console.error('usage: h2-server.ts raw|rxserve');
   process.exit(2);
 }
