@@ -144,9 +144,10 @@ const enum State {
   Destroyed,
 }
 
-// When each request in flight arrived, for describe(): kept beside the responses, so an
-// idle connection pays nothing for it.
-const arrivals = new WeakMap<ServerResponse, number>();
+// When each request in flight arrived, for describe(): kept on the response itself, so an
+// idle connection pays nothing for it and a request no more than a property.
+const arrivedAt = Symbol('arrivedAt');
+type TrackedResponse = ServerResponse & { [arrivedAt]?: number };
 
 class Http1Connection implements GracefulConnection {
   readonly protocol = 'http1';
@@ -202,14 +203,14 @@ class Http1Connection implements GracefulConnection {
       requests: this.inFlight.map((res) => ({
         method: res.req.method ?? '',
         url: res.req.url ?? '',
-        age: now - (arrivals.get(res) ?? now),
+        age: now - ((res as TrackedResponse)[arrivedAt] ?? now),
       })),
     };
   }
 
   track(res: ServerResponse): void {
     this.inFlight.push(res);
-    arrivals.set(res, Date.now());
+    (res as TrackedResponse)[arrivedAt] = Date.now();
     if (this.state !== State.Open) res.setHeader('connection', 'close');
     res.once('close', () => {
       this.inFlight.splice(this.inFlight.indexOf(res), 1);
