@@ -27,8 +27,8 @@ export type {
   WebSocketHandler,
   WebSocketMessage,
   WebSocketOutput,
-  WebSocketRoutes,
-} from './websocket.js';
+} from './websocket-connection.js';
+export type { WebSocketRoutes } from './websocket.js';
 export type {
   ServerEvent,
   ListeningEvent,

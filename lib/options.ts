@@ -5,7 +5,8 @@ import type { HealthConfig, HealthOptions } from './health.js';
 import { isObservableInput } from './reply.js';
 import type { RequestListener } from './listener.js';
 import type { Handler } from './respond.js';
-import type { BufferFullPolicy, WebSocketHandler, WebSocketRoutes } from './websocket.js';
+import type { WebSocketRoutes } from './websocket.js';
+import type { BufferFullPolicy, WebSocketHandler } from './websocket-connection.js';
 
 /**
  * Options of {@link serve}. Exactly one of `handler` and `listener` is required.

@@ -13,14 +13,6 @@ import {
   type WebSocketHandler,
 } from './websocket-connection.js';
 
-export type {
-  BufferFullPolicy,
-  WebSocketContext,
-  WebSocketHandler,
-  WebSocketMessage,
-  WebSocketOutput,
-} from './websocket-connection.js';
-
 /**
  * WebSocket endpoints by path (the request's pathname, query left out): more than one
  * endpoint on one server. An upgrade to any other path is answered 404.
