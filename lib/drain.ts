@@ -5,14 +5,11 @@ import {
   type SchedulerLike,
   asyncScheduler,
   defer,
-  filter,
-  finalize,
   from,
   map,
   merge,
   mergeMap,
   of,
-  pairwise,
   take,
   timer,
 } from 'rxjs';
@@ -74,15 +71,9 @@ export interface DrainOptions {
  */
 export function drain(graceful: GracefulShutdown, options: DrainOptions): Observable<DrainResult> {
   return defer(() => {
-    let drained = 0;
-    // Counted from the open count going down, so connections watched during the drain
-    // (and told at once) are counted too.
-    const counting = graceful.count$
-      .pipe(
-        pairwise(),
-        filter(([before, after]) => after < before),
-      )
-      .subscribe(([before, after]) => (drained += before - after));
+    // Read from the closes counted so far, so connections watched during the drain (and
+    // told at once) are counted too, and a close costs no subscriber here.
+    const closedAtStart = graceful.closedCount;
     return merge(
       graceful.shutdown().pipe(map(() => 'drained' as const)),
       options.deadline === undefined
@@ -92,14 +83,13 @@ export function drain(graceful: GracefulShutdown, options: DrainOptions): Observ
     ).pipe(
       take(1),
       mergeMap((outcome) => {
-        counting.unsubscribe();
+        const drained = graceful.closedCount - closedAtStart;
         if (outcome === 'drained') return of({ graceful: true, drained, forced: 0 });
         const forced = graceful.destroy();
         // Destroyed sockets report 'close' a turn later; wait for them so that `closed`
         // really means closed (and a process can exit right after).
         return graceful.shutdown().pipe(map(() => ({ graceful: forced === 0, drained, forced })));
       }),
-      finalize(() => counting.unsubscribe()),
     );
   });
 }

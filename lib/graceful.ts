@@ -107,6 +107,7 @@ export class GracefulShutdown {
   private readonly openByProtocol = new Map<string, number>();
   private readonly told = new ReplaySubject<void>(1);
   private shuttingDown = false;
+  private closedSoFar = 0;
   private readonly onClosed = (conn: GracefulConnection): void => this.forget(conn);
 
   /**
@@ -129,6 +130,21 @@ export class GracefulShutdown {
    */
   get count(): number {
     return this.open.size;
+  }
+
+  /**
+   * How many watched connections have closed since this was made: the difference of two
+   * readings is how many closed in between, whether or not they were watched then.
+   *
+   * @example
+   * ```ts
+   * const before = graceful.closedCount;
+   * await firstValueFrom(graceful.shutdown());
+   * console.log(`${graceful.closedCount - before} drained`);
+   * ```
+   */
+  get closedCount(): number {
+    return this.closedSoFar;
   }
 
   /**
@@ -258,7 +274,10 @@ export class GracefulShutdown {
     // Also releases closed$ (its event listener) once it has said its one word.
     subscription.unsubscribe();
     // A connection that closed while being watched was never tallied.
-    if (subscription !== Subscription.EMPTY) this.tally(conn, -1);
+    if (subscription !== Subscription.EMPTY) {
+      this.tally(conn, -1);
+      this.closedSoFar++;
+    }
     this.openCount.next(this.open.size);
   }
 

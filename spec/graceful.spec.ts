@@ -89,6 +89,20 @@ describe('GracefulShutdown', () => {
     expect(await firstValueFrom(graceful.shutdown())).to.equal(undefined);
   });
 
+  it('counts the closes of watched connections, and not of one closed before it was watched', () => {
+    testScheduler.run(({ hot }) => {
+      const graceful = new GracefulShutdown();
+      graceful.watch({ closed$: EMPTY, gracefulShutdown: () => undefined, destroy: () => undefined });
+      graceful.watch(fakeConnection(hot('--a|')));
+      graceful.watch(fakeConnection(hot('----b|')));
+      graceful.watch(fakeConnection(NEVER));
+      expect(graceful.closedCount).to.equal(0);
+      testScheduler.flush();
+      expect(graceful.closedCount).to.equal(2);
+      expect(graceful.count).to.equal(1);
+    });
+  });
+
   it('watches a connection once however often it is watched', () => {
     const graceful = new GracefulShutdown();
     const conn = fakeConnection(NEVER);
