@@ -8,6 +8,7 @@ import { Agent } from 'undici';
 import { serve } from '../../lib/index.js';
 import type { ClosedEvent, ErrorEvent, ServerEvent } from '../../lib/events.js';
 import type { ServeOptions } from '../../lib/options.js';
+import { tcpHandles } from './server.js';
 
 /** A server started by {@link start}. */
 export interface Running {
@@ -148,18 +149,9 @@ export async function closeEverything(): Promise<void> {
   );
   // Handles closed above are released in the loop's close phase; a bounded number of turns,
   // not a timer, is what that takes.
-  for (let turn = 0; turn < 5 && openTcpHandles() > 0; turn++) await new Promise((resolve) => setImmediate(resolve));
-  expect(openTcpHandles(), 'TCP handles left open').to.equal(0);
+  for (let turn = 0; turn < 5 && tcpHandles() > 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+  expect(tcpHandles(), 'TCP handles left open').to.equal(0);
 }
 
-/**
- * How many TCP handles (listening and connected) the process holds.
- *
- * @example
- * ```ts
- * expect(openTcpHandles()).to.equal(0);
- * ```
- */
-export function openTcpHandles(): number {
-  return process.getActiveResourcesInfo().filter((name) => name.startsWith('TCP')).length;
-}
+/** How many TCP handles (listening and connected) the process holds: one count for all specs. */
+export { tcpHandles as openTcpHandles } from './server.js';

@@ -5,6 +5,7 @@ import { Subject, type Subscription } from 'rxjs';
 import WebSocket, { type ClientOptions } from 'ws';
 import type { ServeOptions, ServerEvent } from '../../lib/index.js';
 import { serve } from '../../lib/index.js';
+import { tcpHandles } from './server.js';
 
 export interface Served {
   readonly url: string;
@@ -149,10 +150,8 @@ export async function cleanUp(): Promise<void> {
 export async function openTcpHandlesSettled(): Promise<number> {
   await new Promise(setImmediate);
   await new Promise(setImmediate);
-  return openTcpHandles();
+  return tcpHandles();
 }
 
-/** TCP handles (listeners and sockets) open in this process, now. */
-export function openTcpHandles(): number {
-  return process.getActiveResourcesInfo().filter((name) => name.startsWith('TCP')).length;
-}
+/** TCP handles (listeners and sockets) open in this process, now: one count for all specs. */
+export { tcpHandles as openTcpHandles } from './server.js';
