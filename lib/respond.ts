@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import { type Observable, type ObservableInput, concatMap, from, take, throwIfEmpty } from 'rxjs';
 import { InvalidReplyError } from './errors.js';

@@ -2,12 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type ServerOptions, WebSocketServer } from 'ws';
 import { ClientError } from './errors.js';
-import type { ErrorEvent } from './events.js';
 import type { GracefulConnection } from './graceful.js';
 import { Heartbeat } from './heartbeat.js';
 import { refuseUpgrade } from './refuse-upgrade.js';
 import {
-  type BufferFullPolicy,
   WebSocketConnection,
   type WebSocketConnectionOptions,
   type WebSocketHandler,
