@@ -1,15 +1,5 @@
-import {
-  BehaviorSubject,
-  type Observable,
-  type Observer,
-  ReplaySubject,
-  Subscription,
-  defer,
-  distinctUntilChanged,
-  filter,
-  map,
-  take,
-} from 'rxjs';
+import { Observable, type Observer, ReplaySubject, Subject, Subscription, type Unsubscribable, defer, of, take } from 'rxjs';
+import { CloseEvent } from './close-event.js';
 
 /**
  * A connection that {@link GracefulShutdown} can watch: anything that can be asked to
@@ -102,8 +92,10 @@ export class GracefulShutdown {
   // closed$ cost O(n) per close (each inner subscription is removed from an array of n) and
   // several subscribers per connection, so draining 10,000 connections was slower than
   // node's close() (bench/drain-latency.ts).
-  private readonly open = new Map<GracefulConnection, Subscription>();
-  private readonly openCount = new BehaviorSubject(0);
+  // A close costs a Subject emission only when someone listens (count$ or shutdown()).
+  private readonly open = new Map<GracefulConnection, Unsubscribable>();
+  private readonly countChanges = new Subject<number>();
+  private readonly emptied = new Subject<void>();
   private readonly openByProtocol = new Map<string, number>();
   private readonly told = new ReplaySubject<void>(1);
   private shuttingDown = false;
@@ -118,7 +110,10 @@ export class GracefulShutdown {
    * graceful.count$.subscribe((n) => console.log(`${n} open`));
    * ```
    */
-  readonly count$: Observable<number> = this.openCount.pipe(distinctUntilChanged());
+  readonly count$: Observable<number> = new Observable<number>((subscriber) => {
+    subscriber.next(this.open.size);
+    return this.countChanges.subscribe(subscriber);
+  });
 
   /**
    * The number of watched connections still open.
@@ -211,11 +206,13 @@ export class GracefulShutdown {
     if (this.open.has(conn)) return conn;
     // Held before subscribing: closed$ may close synchronously, and forget() must find it.
     this.open.set(conn, Subscription.EMPTY);
-    const subscription = conn.closed$.subscribe(new ClosedObserver(conn, this.onClosed));
+    const closed$ = conn.closed$;
+    const observer = new ClosedObserver(conn, this.onClosed);
+    const subscription = closed$ instanceof CloseEvent ? closed$.listen(observer) : closed$.subscribe(observer);
     if (this.open.has(conn)) {
       this.open.set(conn, subscription);
       this.tally(conn, +1);
-      this.openCount.next(this.open.size);
+      if (this.countChanges.observed) this.countChanges.next(this.open.size);
       if (this.shuttingDown) conn.gracefulShutdown();
     } else {
       subscription.unsubscribe();
@@ -260,11 +257,7 @@ export class GracefulShutdown {
 
   // Connections watched while waiting count too: it waits for the count to reach 0.
   private allClosed(): Observable<void> {
-    return this.openCount.pipe(
-      filter((count) => count === 0),
-      take(1),
-      map((): void => undefined),
-    );
+    return this.open.size === 0 ? of(undefined) : this.emptied.pipe(take(1));
   }
 
   private forget(conn: GracefulConnection): void {
@@ -274,11 +267,11 @@ export class GracefulShutdown {
     // Also releases closed$ (its event listener) once it has said its one word.
     subscription.unsubscribe();
     // A connection that closed while being watched was never tallied.
-    if (subscription !== Subscription.EMPTY) {
-      this.tally(conn, -1);
-      this.closedSoFar++;
-    }
-    this.openCount.next(this.open.size);
+    if (subscription === Subscription.EMPTY) return;
+    this.tally(conn, -1);
+    this.closedSoFar++;
+    if (this.countChanges.observed) this.countChanges.next(this.open.size);
+    if (this.open.size === 0) this.emptied.next();
   }
 
   private tally(conn: GracefulConnection, change: 1 | -1): void {

@@ -1,7 +1,8 @@
 import { type IncomingMessage, type ServerOptions, type ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Observable, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
+import { type Observable, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
+import { CloseEvent } from './close-event.js';
 import { ClientError, PEER_GONE_CODES } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import type { ConnectionInfo, GracefulConnection } from './graceful.js';
@@ -152,9 +153,9 @@ type TrackedResponse = ServerResponse & { [arrivedAt]?: number };
 class Http1Connection implements GracefulConnection {
   readonly protocol = 'http1';
   private state = State.Open;
-  // An array, not a Set, and closed$ made on demand without fromEvent: this object lives as
-  // long as an idle keep-alive connection, and each Set table, Observable or closure kept
-  // here is paid 10,000 times over (bench/memory-idle.ts).
+  // An array, not a Set, and closed$ made on demand: this object lives as long as an idle
+  // keep-alive connection, and each Set table, Observable or closure kept here is paid
+  // 10,000 times over (bench/memory-idle.ts).
   private readonly inFlight: ServerResponse[] = [];
   /** `socket.bytesRead` when the last response closed: more means a request has begun. */
   private bytesReadWhenIdle = 0;
@@ -168,14 +169,7 @@ class Http1Connection implements GracefulConnection {
   ) {}
 
   get closed$(): Observable<unknown> {
-    const socket = this.socket;
-    // on(), not once(): 'close' comes once anyway, and once() adds a wrapper and its state
-    // object to every connection; the teardown removes the listener.
-    return new Observable<void>((subscriber) => {
-      const onClose = (): void => subscriber.next();
-      socket.on('close', onClose);
-      return () => socket.off('close', onClose);
-    });
+    return new CloseEvent(this.socket);
   }
 
   /** Whether a response has started on this connection (its head is out). */

@@ -7,12 +7,12 @@ import {
   defer,
   filter,
   from,
-  fromEvent,
   map,
   take,
   takeWhile,
 } from 'rxjs';
 import { WebSocket, type RawData } from 'ws';
+import { CloseEvent } from './close-event.js';
 import { ClientError, HandlerError, InvalidReplyError } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import type { ConnectionInfo, GracefulConnection } from './graceful.js';
@@ -199,7 +199,7 @@ export class WebSocketConnection implements GracefulConnection {
    * ```
    */
   get closed$(): Observable<unknown> {
-    return fromEvent(this.ws, 'close').pipe(take(1));
+    return new CloseEvent(this.ws);
   }
 
   /**

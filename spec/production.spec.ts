@@ -121,17 +121,38 @@ describe('serve in production (health endpoints, drainDelay, drain telemetry; en
   });
 
   describe('drain telemetry', () => {
-    it('reports each connection that closes while draining, by protocol', async () => {
+    it('reports the connections still open while draining, by protocol, once a turn and the last at once', async () => {
+      const shutdown$ = new Subject<void>();
+      const busy = signal();
+      const release = new Subject<Reply>();
+      server = await startServer({
+        handler: (req) => (req.url === '/busy' ? (busy.resolve(), release) : { body: 'hi' }),
+        shutdown$,
+      });
+      await get(server.url, { agent });
+      // Its own agent: on `agent` it would reuse the idle connection.
+      const answered = get(server.url, { agent: new Agent(), path: '/busy' });
+      await busy.promise;
+      shutdown$.next();
+      expect(await server.next('remaining'), 'the idle connection closed').to.deep.equal({ type: 'remaining', open: 1, byProtocol: { http1: 1 } });
+      release.next({ body: 'done' });
+      release.complete();
+      expect((await answered).body).to.equal('done');
+      const events = await server.all();
+      expect(events.filter((event) => event.type === 'remaining')).to.deep.equal([
+        { type: 'remaining', open: 1, byProtocol: { http1: 1 } },
+        { type: 'remaining', open: 0, byProtocol: {} },
+      ]);
+    });
+
+    it('reports connections that close together as one remaining event', async () => {
       const shutdown$ = new Subject<void>();
       server = await startServer({ handler: () => ({ body: 'hi' }), shutdown$ });
       const [first, second] = await Promise.all([get(server.url, { agent }), get(server.url, { agent })]);
       expect(first.socket).not.to.equal(second.socket);
       shutdown$.next();
       const events = await server.all();
-      expect(events.filter((event) => event.type === 'remaining')).to.deep.equal([
-        { type: 'remaining', open: 1, byProtocol: { http1: 1 } },
-        { type: 'remaining', open: 0, byProtocol: {} },
-      ]);
+      expect(events.filter((event) => event.type === 'remaining')).to.deep.equal([{ type: 'remaining', open: 0, byProtocol: {} }]);
     });
 
     it('lists method, url and age of each request still in flight at the deadline, before closed', async () => {

@@ -8,8 +8,8 @@
  * `begun` (with the count, when `notifyBegun`), `closed` (`ms` from the `shutdown` message to
  * the server saying it has closed, `socketsClosedMs` to every socket having emitted 'close';
  * rxserve adds graceful, drained and forced); it answers `memory` (after a full GC when node runs
- * with --expose-gc) and `stats` (requests begun, client errors seen, CPU time used in µs); `profile-start` and
- * `profile-stop` (with a `file` to write the V8 CPU profile to) answer `profiling`, `profiled`.
+ * with --expose-gc) and `stats` (requests begun, client errors seen, CPU time used in µs); `profile-start` (with the
+ * sampling `interval` in µs, default 1000) and `profile-stop` (with a `file` to write the V8 CPU profile to) answer `profiling`, `profiled`.
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -137,7 +137,11 @@ async function main(config: ServerConfig): Promise<void> {
       const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
       toParent({ type: 'memory', rss, heapUsed, external, arrayBuffers });
     } else if (message.type === 'profile-start') {
-      void profiler.post('Profiler.enable').then(() => profiler.post('Profiler.start')).then(() => toParent({ type: 'profiling' }));
+      void profiler
+        .post('Profiler.enable')
+        .then(() => profiler.post('Profiler.setSamplingInterval', { interval: (message.interval as number | undefined) ?? 1000 }))
+        .then(() => profiler.post('Profiler.start'))
+        .then(() => toParent({ type: 'profiling' }));
     } else if (message.type === 'profile-stop') {
       void profiler.post('Profiler.stop').then(({ profile }) => {
         writeFileSync(message.file as string, JSON.stringify(profile));
