@@ -2,17 +2,35 @@ import type { EventEmitter } from 'node:events';
 import { Observable, type Observer, type Unsubscribable } from 'rxjs';
 
 /**
- * The `'close'` event of an emitter (a socket, a WebSocket) as an Observable: it emits at
- * the first `'close'` and completes, and removes its listener on unsubscribe.
- * {@link GracefulShutdown} also listens to it without a subscription, through `listen()`.
+ * The first `'close'` event of an emitter (a socket, an HTTP/2 session, a WebSocket) as an
+ * Observable, for the `closed$` of a {@link GracefulConnection}: it emits at that `'close'`
+ * and completes, and removes its listener on unsubscribe, like
+ * `fromEvent(emitter, 'close').pipe(take(1))`.
+ *
+ * {@link GracefulShutdown} watches it without a subscription: a subscription is half a
+ * dozen objects kept for as long as the connection lives, and ending it at the close costs
+ * more than the rest of forgetting the connection (`bench/drain-latency.ts`, 10,000
+ * connections).
  *
  * @example
  * ```ts
- * const conn: GracefulConnection = {
- *   closed$: new CloseEvent(socket),
+ * graceful.watch({
+ *   closed$: fromCloseEvent(socket),
  *   gracefulShutdown: () => socket.end(),
  *   destroy: () => socket.destroy(),
- * };
+ * });
+ * ```
+ */
+export function fromCloseEvent(emitter: EventEmitter): Observable<void> {
+  return new CloseEvent(emitter);
+}
+
+/**
+ * What {@link fromCloseEvent} makes, which {@link GracefulShutdown} recognises.
+ *
+ * @example
+ * ```ts
+ * const subscription = closed$ instanceof CloseEvent ? closed$.listen(observer) : closed$.subscribe(observer);
  * ```
  */
 export class CloseEvent extends Observable<void> {
@@ -28,15 +46,11 @@ export class CloseEvent extends Observable<void> {
   }
 
   /**
-   * Calls `observer.next()` at `'close'` until unsubscribed: the cheap way to watch many
-   * connections. A subscription costs half a dozen objects for as long as the connection
-   * lives, and a tenth of the time to end at its close (`bench/drain-latency.ts`, 10,000
-   * connections); this is one listener and the returned handle.
+   * Calls `observer.next()` at `'close'` until unsubscribed: one listener, no subscription.
    *
    * @example
    * ```ts
    * const listening = new CloseEvent(socket).listen({ next: () => console.log('closed') });
-   * listening.unsubscribe();
    * ```
    */
   listen(observer: Pick<Observer<void>, 'next'>): Unsubscribable {

@@ -47,7 +47,9 @@ export interface ShutdownEvent {
 }
 
 /**
- * While draining (after `shutdown`), the open count changed: a connection closed.
+ * While draining (after `shutdown`), connections closed: how many are still open. One event
+ * a turn of the event loop, however many closed in it (10,000 sockets destroyed together make
+ * one event); the last, with none open, at once, just before `closed`.
  *
  * @example
  * ```ts

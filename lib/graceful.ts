@@ -10,7 +10,7 @@ import { CloseEvent } from './close-event.js';
  * @example
  * ```ts
  * const conn: GracefulConnection = {
- *   closed$: fromEvent(socket, 'close'),
+ *   closed$: fromCloseEvent(socket),
  *   gracefulShutdown: () => socket.end(),
  *   destroy: () => socket.destroy(),
  * };

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { type Observable, Subscription } from 'rxjs';
-import { CloseEvent } from './close-event.js';
+import { fromCloseEvent } from './close-event.js';
 import type { ConnectionInfo, GracefulConnection } from './graceful.js';
 
 /**
@@ -40,7 +40,7 @@ class HandoffConnection implements GracefulConnection {
     /** Counted under this label: what the socket speaks is decided after it is watched. */
     readonly protocol: string,
   ) {
-    this.closed$ = new CloseEvent(socket);
+    this.closed$ = fromCloseEvent(socket);
     this.deciding.add(
       decided$.subscribe({
         next: (served) => {

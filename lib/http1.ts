@@ -2,7 +2,7 @@ import { type IncomingMessage, type ServerOptions, type ServerResponse, createSe
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type Observable, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
-import { CloseEvent } from './close-event.js';
+import { fromCloseEvent } from './close-event.js';
 import { ClientError, PEER_GONE_CODES } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import type { ConnectionInfo, GracefulConnection } from './graceful.js';
@@ -169,7 +169,7 @@ class Http1Connection implements GracefulConnection {
   ) {}
 
   get closed$(): Observable<unknown> {
-    return new CloseEvent(this.socket);
+    return fromCloseEvent(this.socket);
   }
 
   /** Whether a response has started on this connection (its head is out). */

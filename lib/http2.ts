@@ -8,7 +8,7 @@ import {
 } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Observable } from 'rxjs';
-import { CloseEvent } from './close-event.js';
+import { fromCloseEvent } from './close-event.js';
 import { ClientError, PEER_GONE_CODES } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import type { ConnectionInfo, GracefulConnection } from './graceful.js';
@@ -138,7 +138,7 @@ class Http2Connection implements GracefulConnection {
     private readonly socket: Socket,
     private readonly session: ServerHttp2Session | undefined,
   ) {
-    this.closed$ = new CloseEvent(socket);
+    this.closed$ = fromCloseEvent(socket);
     session?.on('stream', (stream, headers) => {
       const request = { method: String(headers[':method'] ?? ''), url: String(headers[':path'] ?? ''), arrived: Date.now() };
       this.streams.set(stream, request);

@@ -10,6 +10,7 @@ export { fromMessages } from './messages.js';
 export { shutdownSignals } from './shutdown-signals.js';
 export { exitOnClose } from './exit-on-close.js';
 export { GracefulShutdown, type GracefulConnection, type ConnectionInfo, type RequestInfo } from './graceful.js';
+export { fromCloseEvent } from './close-event.js';
 export { drain, type DrainOptions, type DrainResult } from './drain.js';
 export { shutdownSequence, type ShutdownSequenceOptions, type ShutdownSequenceEvent } from './shutdown-sequence.js';
 export type { HealthOptions } from './health.js';

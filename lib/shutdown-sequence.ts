@@ -53,7 +53,8 @@ export type ShutdownSequenceEvent = DrainingEvent | ShutdownEvent | RemainingEve
  *
  * 1. `draining` at once: readiness fails, the server still accepts and serves;
  * 2. `shutdown` after `drainDelay`: the caller stops accepting; every connection is told
- *    to drain, and each change of the open count is a `remaining` event;
+ *    to drain, and the open count is a `remaining` event once a turn of the event loop
+ *    while connections close (at once when none is left);
  * 3. `closed` once all have closed. If the deadline, counted from the signal, comes first,
  *    or a second `shutdown$` emission (even during the delay), `overdue` lists what was
  *    still open, then it is destroyed and `closed` follows.

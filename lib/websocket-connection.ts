@@ -12,7 +12,7 @@ import {
   takeWhile,
 } from 'rxjs';
 import { WebSocket, type RawData } from 'ws';
-import { CloseEvent } from './close-event.js';
+import { fromCloseEvent } from './close-event.js';
 import { ClientError, HandlerError, InvalidReplyError } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import type { ConnectionInfo, GracefulConnection } from './graceful.js';
@@ -199,7 +199,7 @@ export class WebSocketConnection implements GracefulConnection {
    * ```
    */
   get closed$(): Observable<unknown> {
-    return new CloseEvent(this.ws);
+    return fromCloseEvent(this.ws);
   }
 
   /**

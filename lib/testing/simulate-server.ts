@@ -57,8 +57,9 @@ export type SimulatedEvent = ShutdownSequenceEvent;
  * deadline and a second `shutdown$` emission — over fake connections, so it can be
  * marble-tested in virtual time. Emits `serve()`'s shutdown events, then completes:
  * `draining` at the first `shutdown$` emission, `shutdown` at the accept stop (`drainDelay`
- * later), `remaining` each time a connection closes, `overdue` (what was still open) if the
- * deadline, counted from that first emission, or a second one comes first, and `closed`.
+ * later), `remaining` when connections close (once a frame), `overdue` (what was still open)
+ * if the deadline, counted from that first emission, or a second one comes first, and
+ * `closed`.
  * Cold, like `serve()`, and unsubscribing is a hard stop that destroys every connection
  * still open.
  *
