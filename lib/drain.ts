@@ -86,8 +86,8 @@ export function drain(graceful: GracefulShutdown, options: DrainOptions): Observ
         const drained = graceful.closedCount - closedAtStart;
         if (outcome === 'drained') return of({ graceful: true, drained, forced: 0 });
         const forced = graceful.destroy();
-        // Destroyed sockets report 'close' a turn later; wait for them so that `closed`
-        // really means closed (and a process can exit right after).
+        // A connection that cannot tell it is closed once destroyed (no isClosed) says so
+        // through closed$, maybe a turn later; wait for it, so that `closed` means closed.
         return graceful.shutdown().pipe(map(() => ({ graceful: forced === 0, drained, forced })));
       }),
     );

@@ -27,6 +27,13 @@ export interface GracefulConnection {
   readonly protocol?: string;
   /** What it is busy with now, for an operator to see what blocks a shutdown. */
   describe?(): ConnectionInfo;
+  /**
+   * Whether it is closed already, before `closed$` says so: a socket is closed when it is
+   * destroyed, its `'close'` event comes a turn later. Read right after telling or
+   * destroying the connection, to count it closed at once (as node's own `server.close()`
+   * counts a destroyed socket).
+   */
+  readonly isClosed?: boolean;
 }
 
 /**
@@ -72,7 +79,8 @@ const UNLABELLED = 'other';
  *
  * It knows nothing of timers or signals: `serve()` composes it with `timer(deadline)`
  * and `shutdown$`. A connection counts as closed at the first emission, the completion or
- * the error of its `closed$`.
+ * the error of its `closed$`, or as soon as its `isClosed` says so: when it is watched, told
+ * to shut down, or destroyed.
  *
  * ```
  * conn a closed$:  ----a|
@@ -193,8 +201,9 @@ export class GracefulShutdown {
   }
 
   /**
-   * Tracks `conn` until its `closed$` emits or completes. A connection watched after
-   * shutdown began is told to shut down at once.
+   * Tracks `conn` until its `closed$` emits or completes (at once if its `isClosed` says it
+   * is closed already). A connection watched after shutdown began is told to shut down at
+   * once.
    *
    * @returns the same connection, for chaining.
    * @example
@@ -213,7 +222,9 @@ export class GracefulShutdown {
       this.open.set(conn, subscription);
       this.tally(conn, +1);
       if (this.countChanges.observed) this.countChanges.next(this.open.size);
-      if (this.shuttingDown) conn.gracefulShutdown();
+      // Closed before it was watched: its 'close' may have come and gone.
+      if (conn.isClosed === true) this.forget(conn);
+      else if (this.shuttingDown) this.tell(conn);
     } else {
       subscription.unsubscribe();
     }
@@ -233,7 +244,7 @@ export class GracefulShutdown {
   shutdown(): Observable<void> {
     return defer(() => {
       this.shuttingDown = true;
-      for (const conn of [...this.open.keys()]) conn.gracefulShutdown();
+      for (const conn of [...this.open.keys()]) this.tell(conn);
       this.told.next();
       this.told.complete();
       return this.allClosed();
@@ -251,8 +262,17 @@ export class GracefulShutdown {
    */
   destroy(): number {
     const remaining = [...this.open.keys()];
-    for (const conn of remaining) conn.destroy();
+    for (const conn of remaining) {
+      conn.destroy();
+      if (conn.isClosed === true) this.forget(conn);
+    }
     return remaining.length;
+  }
+
+  // An idle connection is closed as it is told: counted now, not 10,000 'close' events later.
+  private tell(conn: GracefulConnection): void {
+    conn.gracefulShutdown();
+    if (conn.isClosed === true) this.forget(conn);
   }
 
   // Connections watched while waiting count too: it waits for the count to reach 0.

@@ -178,6 +178,11 @@ class Http1Connection implements GracefulConnection {
     return false;
   }
 
+  /** Whether its socket is destroyed (closed; its 'close' event comes a turn later). */
+  get isClosed(): boolean {
+    return this.socket.destroyed;
+  }
+
   /** Whether this connection was told to shut down (or destroyed). */
   get isDraining(): boolean {
     return this.state !== State.Open;

@@ -75,4 +75,60 @@ describe('GracefulShutdown.watch', () => {
     expect(open.destroy).to.have.property('calledOnce', true);
     expect(closed.destroy).to.have.property('called', false);
   });
+
+  describe('a connection that knows it is closed (isClosed) before its closed$ says so', () => {
+    /** Closed when told or destroyed, like a socket: its closed$ only speaks when `emit()` is called. */
+    function closingConnection(closeWhenTold: boolean) {
+      const closed$ = new Subject<void>();
+      const conn = {
+        isClosed: false,
+        closed$,
+        gracefulShutdown: () => void (closeWhenTold && (conn.isClosed = true)),
+        destroy: () => void (conn.isClosed = true),
+        emit: () => closed$.next(),
+      };
+      return conn;
+    }
+
+    it('is counted closed as it is told, and shutdown() emits then, not at its closed$', () => {
+      const graceful = new GracefulShutdown();
+      const conn = graceful.watch(closingConnection(true));
+      let done = 0;
+      graceful.shutdown().subscribe(() => done++);
+      expect(done).to.equal(1);
+      expect(graceful.count).to.equal(0);
+      conn.emit();
+      expect(graceful.closedCount, 'counted once').to.equal(1);
+    });
+
+    it('is counted closed as it is destroyed', () => {
+      const graceful = new GracefulShutdown();
+      graceful.watch(closingConnection(false));
+      graceful.shutdown().subscribe();
+      expect(graceful.count).to.equal(1);
+      expect(graceful.destroy()).to.equal(1);
+      expect(graceful.count).to.equal(0);
+    });
+
+    it('is never left open when it was closed before it was watched', () => {
+      const graceful = new GracefulShutdown();
+      const conn = closingConnection(false);
+      conn.destroy();
+      graceful.watch(conn);
+      expect(graceful.count).to.equal(0);
+      let done = 0;
+      graceful.shutdown().subscribe(() => done++);
+      expect(done).to.equal(1);
+    });
+
+    it('is counted at its closed$ when told but still open', () => {
+      const graceful = new GracefulShutdown();
+      const conn = graceful.watch(closingConnection(false));
+      let done = 0;
+      graceful.shutdown().subscribe(() => done++);
+      expect(done).to.equal(0);
+      conn.emit();
+      expect(done).to.equal(1);
+    });
+  });
 });

@@ -100,6 +100,18 @@ describe('serve (HTTP/1.1, end to end)', () => {
       expect(await server.next('closed')).to.deep.equal({ type: 'closed', graceful: true, drained: 2, forced: 0 });
     });
 
+    it('says closed as it destroys the idle connections, in the turn of the signal, not after their close events', async () => {
+      const shutdown$ = new Subject<void>();
+      server = await startServer({ handler: () => ({ body: 'hi' }), shutdown$ });
+      const [first, second] = await Promise.all([get(server.url, { agent }), get(server.url, { agent })]);
+      const seen: string[] = [];
+      server.events.subscribe((event) => seen.push(event.type));
+      shutdown$.next();
+      expect(seen.slice(1), 'synchronously, as node counts a destroyed socket closed').to.deep.equal(['draining', 'shutdown', 'remaining', 'closed']);
+      await Promise.all([closed(first.socket), closed(second.socket)]);
+      expect(await server.next('closed')).to.deep.equal({ type: 'closed', graceful: true, drained: 2, forced: 0 });
+    });
+
     it('closes a connection that has sent nothing yet at once', async () => {
       const shutdown$ = new Subject<void>();
       server = await startServer({ handler: () => ({ body: 'hi' }), shutdown$ });

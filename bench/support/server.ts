@@ -57,8 +57,8 @@ async function main(config: ServerConfig): Promise<void> {
   };
 
   // node's close() calls back once the last socket is destroyed, before the sockets have
-  // closed; rxserve's `closed` waits for each socket's 'close'. Counted here for the others,
-  // so that both moments can be compared.
+  // emitted 'close', and so does rxserve's `closed` for the sockets it destroys. Counted here
+  // for the node-based servers (for rxserve by its TCP handles), to compare both moments.
   const sockets = openSockets();
   // Resolves once closed, with what the library tells of it (rxserve only).
   let shutdown: () => Promise<object | void>;
@@ -127,7 +127,8 @@ async function main(config: ServerConfig): Promise<void> {
       const start = performance.now();
       void shutdown().then(async (detail) => {
         const ms = performance.now() - start;
-        await sockets.allClosed();
+        // rxserve's sockets are its own: each one's 'close' is seen as its TCP handle going.
+        await (config.kind === 'rxserve' ? tcpHandlesGone() : sockets.allClosed());
         toParent({ type: 'closed', ms, socketsClosedMs: Math.max(ms, performance.now() - start), ...detail });
       });
     } else if (message.type === 'memory') {
@@ -169,6 +170,11 @@ function openSockets(): { watch(socket: Socket): void; allClosed(): Promise<void
     },
     allClosed: () => (open.size === 0 ? Promise.resolve() : new Promise((resolve) => (onEmpty = resolve))),
   };
+}
+
+/** Resolves once this process has no TCP handle left (checked each turn of the event loop). */
+async function tcpHandlesGone(): Promise<void> {
+  while (process.getActiveResourcesInfo().some((name) => name.startsWith('TCP'))) await new Promise((resolve) => setImmediate(resolve));
 }
 
 async function shutdownOf(kind: ServerKind, server: Server, deadline: number): Promise<() => Promise<void>> {
