@@ -59,9 +59,10 @@ export class CloseEvent extends Observable<void> {
 }
 
 class CloseListener implements Unsubscribable {
-  private closed = false;
+  private listening = true;
   private readonly listener = (): void => {
-    this.closed = true;
+    if (!this.listening) return;
+    this.listening = false;
     this.observer.next();
   };
 
@@ -73,8 +74,10 @@ class CloseListener implements Unsubscribable {
   }
 
   unsubscribe(): void {
-    // After 'close', which comes once, the listener goes with the emitter: removing it
-    // would cost more than the rest of forgetting a connection.
-    if (!this.closed) this.emitter.off('close', this.listener);
+    if (!this.listening) return;
+    this.listening = false;
+    // Removing a listener costs more than the rest of forgetting a connection. A destroyed
+    // stream emits 'close' once, a turn later: its listener goes with it, unheard.
+    if ((this.emitter as { destroyed?: unknown }).destroyed !== true) this.emitter.off('close', this.listener);
   }
 }

@@ -66,6 +66,19 @@ export function http1Protocol(options: Http1Options): Protocol {
   const server = createServer(definedOnly(options.limits ?? {}));
   const connections = new WeakMap<Duplex, Http1Connection>();
   let sweepQueued = false;
+  // Sockets accepted and not yet closed. The server is closed once there are none: close()
+  // first walks node's list of idle sockets, where a socket destroyed in this turn (10,000
+  // after a drain) stays until its 'close' at the end of the turn.
+  let open = 0;
+  let closing = false;
+  // Clears node's connection-checking interval; the server never listened, so the callback
+  // only receives ERR_SERVER_NOT_RUNNING, which is expected.
+  const closeServer = (): void => void server.close(() => undefined);
+  // Shared by every socket: no closure per connection.
+  const onSocketClose = (): void => {
+    open--;
+    if (closing && open === 0) closeServer();
+  };
   // node knows, from its parser, which sockets are between requests; one sweep per tick
   // closes them for every connection told to shut down in that tick.
   const closeIdleSoon = (): void => {
@@ -107,6 +120,8 @@ export function http1Protocol(options: Http1Options): Protocol {
   server.emit('listening');
   return {
     accept(socket) {
+      open++;
+      socket.on('close', onSocketClose);
       const connection = new Http1Connection(socket, shared);
       connections.set(socket, connection);
       server.emit('connection', socket);
@@ -116,9 +131,8 @@ export function http1Protocol(options: Http1Options): Protocol {
       server.off('request', onRequest);
       server.off('clientError', onClientError);
       server.off('upgrade', onUpgrade);
-      // Clears node's connection-checking interval; the server never listened, so the
-      // callback only receives ERR_SERVER_NOT_RUNNING, which is expected.
-      server.close(() => undefined);
+      closing = true;
+      if (open === 0) closeServer();
     },
   };
 }

@@ -101,6 +101,18 @@ describe('GracefulShutdown.watch', () => {
       expect(graceful.closedCount, 'counted once').to.equal(1);
     });
 
+    it('changes count$ once for all the connections closed as shutdown() tells them', () => {
+      const graceful = new GracefulShutdown();
+      const counts: number[] = [];
+      for (let i = 0; i < 3; i++) graceful.watch(closingConnection(true));
+      graceful.watch(closingConnection(false));
+      graceful.count$.subscribe((count) => counts.push(count));
+      graceful.shutdown().subscribe();
+      expect(counts).to.deep.equal([4, 1]);
+      expect(graceful.destroy()).to.equal(1);
+      expect(counts).to.deep.equal([4, 1, 0]);
+    });
+
     it('is counted closed as it is destroyed', () => {
       const graceful = new GracefulShutdown();
       graceful.watch(closingConnection(false));
