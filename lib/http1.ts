@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { type Observable, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import { fromCloseEvent } from './close-event.js';
 import { ClientError, PEER_GONE_CODES } from './errors.js';
+import { IdleSweep } from './idle-sweep.js';
 import type { ErrorEvent } from './events.js';
 import type { ConnectionInfo, GracefulConnection } from './graceful.js';
 import type { Http1Limits } from './options.js';
@@ -39,7 +40,7 @@ export interface Http1Options {
 
 /** What every connection of one protocol shares (one field a connection, not three). */
 interface Http1Shared {
-  readonly closeIdleSoon: () => void;
+  readonly sweep: IdleSweep;
   readonly idleGrace: number;
   readonly scheduler: SchedulerLike;
 }
@@ -65,7 +66,6 @@ export function http1Protocol(options: Http1Options): Protocol {
   // The limits must be given here: node reads connectionsCheckingInterval on 'listening'.
   const server = createServer(definedOnly(options.limits ?? {}));
   const connections = new WeakMap<Duplex, Http1Connection>();
-  let sweepQueued = false;
   // Sockets accepted and not yet closed. The server is closed once there are none: close()
   // first walks node's list of idle sockets, where a socket destroyed in this turn (10,000
   // after a drain) stays until its 'close' at the end of the turn.
@@ -78,16 +78,6 @@ export function http1Protocol(options: Http1Options): Protocol {
   const onSocketClose = (): void => {
     open--;
     if (closing && open === 0) closeServer();
-  };
-  // node knows, from its parser, which sockets are between requests; one sweep per tick
-  // closes them for every connection told to shut down in that tick.
-  const closeIdleSoon = (): void => {
-    if (sweepQueued) return;
-    sweepQueued = true;
-    queueMicrotask(() => {
-      sweepQueued = false;
-      server.closeIdleConnections();
-    });
   };
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     connections.get(req.socket)?.track(res);
@@ -110,7 +100,8 @@ export function http1Protocol(options: Http1Options): Protocol {
     const upgraded = options.onUpgrade?.(req, socket, head);
     if (upgraded) connection?.upgrade(upgraded);
   };
-  const shared: Http1Shared = { closeIdleSoon, idleGrace: options.idleGrace ?? 0, scheduler: options.scheduler ?? asyncScheduler };
+  const sweep = new IdleSweep(() => server.closeIdleConnections());
+  const shared: Http1Shared = { sweep, idleGrace: options.idleGrace ?? 0, scheduler: options.scheduler ?? asyncScheduler };
   server.on('request', onRequest);
   server.on('clientError', onClientError);
   // Only with a taker: without an 'upgrade' listener node serves the request as a plain one.
@@ -225,7 +216,9 @@ class Http1Connection implements GracefulConnection {
     this.inFlight.push(res);
     (res as TrackedResponse)[arrivedAt] = Date.now();
     if (this.state !== State.Open) res.setHeader('connection', 'close');
+    this.shared.sweep.responseBegan();
     res.once('close', () => {
+      this.shared.sweep.responseEnded();
       this.inFlight.splice(this.inFlight.indexOf(res), 1);
       if (this.inFlight.length === 0) this.bytesReadWhenIdle = this.socket.bytesRead;
       // A response whose head went out before shutdown could not say `Connection: close`;
@@ -249,9 +242,22 @@ class Http1Connection implements GracefulConnection {
       // The keep-alive race: a client may be writing a request onto this idle connection
       // right now; closing it would lose that request (ECONNRESET on a client that does not
       // retry). Lingering lets it arrive and be answered with `Connection: close`.
-      const grace = this.shared.scheduler.schedule(() => this.closeIfIdle(), this.shared.idleGrace);
+      const { sweep, scheduler, idleGrace } = this.shared;
+      sweep.graceBegan();
+      let lingering = true;
+      const ended = (): void => {
+        if (lingering) sweep.graceEnded();
+        lingering = false;
+      };
+      const grace = scheduler.schedule(() => {
+        ended();
+        this.closeIfIdle();
+      }, idleGrace);
       this.grace = grace;
-      this.socket.once('close', () => grace.unsubscribe());
+      this.socket.once('close', () => {
+        grace.unsubscribe();
+        ended();
+      });
       return;
     }
     this.closeIfIdle();
@@ -273,6 +279,6 @@ class Http1Connection implements GracefulConnection {
     // preconnect would hold the drain until the deadline — spec/http1-preconnect.spec.ts),
     // so it is closed here; otherwise node's parser knows whether a request is half-received.
     if (this.socket.bytesRead === this.bytesReadWhenIdle) this.socket.destroy();
-    else this.shared.closeIdleSoon();
+    else this.shared.sweep.request();
   }
 }
