@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     ),
   );
   console.log(
-    "\nnode's close() (and the libraries built on it) calls back once the last socket is destroyed; rxserve's `closed` waits until every socket has emitted 'close', so the second pair of columns compares like with like.",
+    "\nnode's close() (and the libraries built on it) calls back once the last socket is destroyed; so does rxserve's `closed` for the idle sockets it destroys (it counts a socket closed once destroyed); the second pair of columns is the time until every socket has also emitted 'close'.",
   );
 
   const flightRounds = flag('flight-rounds', short ? 1 : Math.min(rounds, 3));
