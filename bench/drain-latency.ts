@@ -7,7 +7,9 @@
  *   closes each connection after its response says `closed` about 400 ms in, one that
  *   waits for keepAliveTimeout much later (capped at --cap ms, reported as "> cap").
  *
- *   node --import tsx bench/drain-latency.ts [--rounds=5] [--flight-rounds=3] [--cap=10000] [--short]
+ *   node --import tsx bench/drain-latency.ts [--rounds=5] [--flight-rounds=3] [--cap=10000] [--sizes=1000,10000] [--kinds=node,rxserve] [--short]
+ *
+ * `--sizes=10` measures the fixed cost of a shutdown, apart from the cost per connection.
  *
  * Servers and clients are separate child processes, fresh for each measure; the order of
  * the servers rotates from round to round; tables give the median of the rounds.
@@ -94,22 +96,28 @@ function inFlightClient(): void {
   });
 }
 
+/** Reads `--name=a,b,c` from argv. */
+function list(name: string): string[] | undefined {
+  return process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3).split(',');
+}
+
 async function main(): Promise<void> {
   buildDist();
   const short = has('short');
   const rounds = flag('rounds', short ? 3 : 5);
   const cap = flag('cap', 10_000);
-  const sizes = short ? [1_000] : [1_000, 10_000];
+  const sizes = list('sizes')?.map(Number) ?? (short ? [1_000] : [1_000, 10_000]);
+  const kinds = (list('kinds') as ServerKind[] | undefined) ?? KINDS;
   console.log(`\n### Drain latency (${environment()}; ${rounds} rounds, median)\n`);
   const idleRows: Array<Array<string | number>> = [];
   for (const connections of sizes) {
-    const samples = new Map<ServerKind, Drained[]>(KINDS.map((kind) => [kind, []]));
+    const samples = new Map<ServerKind, Drained[]>(kinds.map((kind) => [kind, []]));
     for (let round = 0; round < rounds; round++) {
-      for (const kind of rotate(KINDS, round)) samples.get(kind)!.push(await idle(kind, connections));
+      for (const kind of rotate(kinds, round)) samples.get(kind)!.push(await idle(kind, connections));
     }
     const node = median(samples.get('node')!.map((s) => s.ms));
     const nodeSockets = median(samples.get('node')!.map((s) => s.socketsClosedMs));
-    for (const kind of KINDS) {
+    for (const kind of kinds) {
       const ms = median(samples.get(kind)!.map((s) => s.ms));
       const socketsMs = median(samples.get(kind)!.map((s) => s.socketsClosedMs));
       idleRows.push([
@@ -135,16 +143,16 @@ async function main(): Promise<void> {
   );
 
   const flightRounds = flag('flight-rounds', short ? 1 : Math.min(rounds, 3));
-  const flight = new Map<ServerKind, Array<{ ms: number; statuses: string }>>(KINDS.map((kind) => [kind, []]));
+  const flight = new Map<ServerKind, Array<{ ms: number; statuses: string }>>(kinds.map((kind) => [kind, []]));
   for (let round = 0; round < flightRounds; round++) {
-    for (const kind of rotate(KINDS, round)) flight.get(kind)!.push(await inFlight(kind, cap));
+    for (const kind of rotate(kinds, round)) flight.get(kind)!.push(await inFlight(kind, cap));
   }
   if (flightRounds === 0) return;
   console.log(`\n20 requests of 500 ms in flight, shutdown 100 ms after they began (${flightRounds} round(s), median; cap ${cap} ms):\n`);
   console.log(
     table(
       ['server', 'closed after shutdown (ms)', 'rounds (ms)', 'client saw'],
-      KINDS.map((kind) => {
+      kinds.map((kind) => {
         const results = flight.get(kind)!;
         const ms = median(results.map((r) => r.ms));
         return [LABEL[kind], Number.isFinite(ms) ? fixed(ms) : `> ${cap}`, results.map((r) => (Number.isFinite(r.ms) ? fixed(r.ms) : `>${cap}`)).join(' '), results[0]!.statuses];
