@@ -9,7 +9,8 @@
  *
  *   node --import tsx bench/drain-latency.ts [--rounds=5] [--flight-rounds=3] [--cap=10000] [--sizes=1000,10000] [--kinds=node,rxserve] [--short]
  *
- * `--sizes=10` measures the fixed cost of a shutdown, apart from the cost per connection.
+ * `--sizes=10` measures the fixed cost of a shutdown, apart from the cost per connection;
+ * `--server-flags=--no-lazy` passes node flags to the servers (comma-separated).
  *
  * Servers and clients are separate child processes, fresh for each measure; the order of
  * the servers rotates from round to round; tables give the median of the rounds.
@@ -37,7 +38,8 @@ interface Drained {
 }
 
 export async function idle(kind: ServerKind, connections: number): Promise<Drained> {
-  const server = spawnNode('bench/support/server.ts', [JSON.stringify({ kind, trackSockets: true })], { fdLimit: 'max' });
+  const nodeArgs = list('server-flags') ?? [];
+  const server = spawnNode('bench/support/server.ts', [JSON.stringify({ kind, trackSockets: true })], { fdLimit: 'max', nodeArgs });
   const clients = spawnNode('bench/support/idle-clients.ts', [], { fdLimit: 'max' });
   try {
     const { port } = await server.next<Message & { port: number }>('listening');
