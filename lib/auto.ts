@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
-import { Observable, map } from 'rxjs';
-import { handoff } from './handoff.js';
+import { Observable, type SchedulerLike, asyncScheduler, map } from 'rxjs';
+import { ClientError } from './errors.js';
+import type { ErrorEvent } from './events.js';
+import { type HandoffTimeout, handoff } from './handoff.js';
 import type { Protocol } from './protocol.js';
 
 /**
@@ -14,6 +16,12 @@ import type { Protocol } from './protocol.js';
 export interface AutoOptions {
   readonly http1: Protocol;
   readonly http2: Protocol;
+  /** Milliseconds a connection has to send enough bytes to decide; then it is reported and closed. Default: no limit. */
+  readonly handshakeTimeout?: number;
+  /** What times `handshakeTimeout`; default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+  /** Where a connection closed at `handshakeTimeout` is reported; default nowhere. */
+  readonly report?: (event: ErrorEvent) => void;
 }
 
 /**
@@ -30,7 +38,9 @@ export const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'la
  * Cleartext HTTP/1.1 and HTTP/2 on one port: each connection's first bytes decide. The
  * HTTP/2 connection preface goes to `http2`, anything else to `http1` as soon as it differs
  * from the preface (for an HTTP/1.1 request, at its first or second byte). The bytes read
- * to decide are put back, so the chosen protocol parses them as if it had read them.
+ * to decide are put back, so the chosen protocol parses them as if it had read them. A
+ * connection still undecided after `handshakeTimeout` is closed and reported
+ * (`ERR_HTTP_REQUEST_TIMEOUT`, node's code when an HTTP/1.1 request head does not come).
  *
  * ```
  * socket:   P-R-I- -*-...-\r\n\r\n      → http2
@@ -50,11 +60,26 @@ export function autoProtocol(options: AutoOptions): Protocol {
         socket,
         sniff(socket).pipe(map((isHttp2) => (isHttp2 ? options.http2 : options.http1).accept(socket))),
         'auto',
+        lateDecision(socket, options),
       );
     },
     close() {
       options.http1.close();
       options.http2.close();
+    },
+  };
+}
+
+/** Reports a connection that did not say in time which HTTP it speaks. */
+function lateDecision(socket: Socket, options: AutoOptions): HandoffTimeout | undefined {
+  const { handshakeTimeout: ms, scheduler = asyncScheduler, report } = options;
+  if (ms === undefined) return undefined;
+  return {
+    ms,
+    scheduler,
+    onTimeout: () => {
+      const cause = Object.assign(new Error(`No HTTP request nor HTTP/2 preface within ${ms} ms`), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+      report?.({ type: 'error', error: new ClientError(cause), remote: { address: socket.remoteAddress, port: socket.remotePort } });
     },
   };
 }

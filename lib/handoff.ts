@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { type Observable, Subscription } from 'rxjs';
+import { type Observable, type SchedulerLike, Subscription } from 'rxjs';
 import { fromCloseEvent } from './close-event.js';
 import type { ConnectionInfo, GracefulConnection } from './graceful.js';
 
@@ -10,15 +10,37 @@ import type { ConnectionInfo, GracefulConnection } from './graceful.js';
  *
  * Until then nothing has been asked of the server, so shutting down closes the socket at
  * once, like an idle HTTP/1.1 connection; after, both verbs go to the protocol's connection.
- * It counts as closed when the accepted socket closes, whatever was layered on it.
+ * It counts as closed when the accepted socket closes, whatever was layered on it. Given
+ * `timeout`, a socket still undecided after `timeout.ms` is closed, after `timeout.onTimeout()`
+ * (a client that never finishes its TLS handshake, or never sends a byte).
  *
  * @example
  * ```ts
  * graceful.watch(handoff(socket, handshake$.pipe(map((secure) => http1.accept(secure))), 'tls'));
  * ```
  */
-export function handoff(socket: Socket, decided$: Observable<GracefulConnection>, protocol: string): GracefulConnection {
-  return new HandoffConnection(socket, decided$, protocol);
+export function handoff(
+  socket: Socket,
+  decided$: Observable<GracefulConnection>,
+  protocol: string,
+  timeout?: HandoffTimeout,
+): GracefulConnection {
+  return new HandoffConnection(socket, decided$, protocol, timeout);
+}
+
+/**
+ * How long a {@link handoff} waits for its decision.
+ *
+ * @example
+ * ```ts
+ * const timeout: HandoffTimeout = { ms: 60_000, scheduler: asyncScheduler, onTimeout: () => report(lateError) };
+ * ```
+ */
+export interface HandoffTimeout {
+  readonly ms: number;
+  readonly scheduler: SchedulerLike;
+  /** Called just before the undecided socket is closed. */
+  readonly onTimeout: () => void;
 }
 
 const enum State {
@@ -39,13 +61,22 @@ class HandoffConnection implements GracefulConnection {
     decided$: Observable<GracefulConnection>,
     /** Counted under this label: what the socket speaks is decided after it is watched. */
     readonly protocol: string,
+    timeout: HandoffTimeout | undefined,
   ) {
     this.closed$ = fromCloseEvent(socket);
+    // Added first: a decision made during the subscribe below cancels it at once.
+    const waiting = timeout?.scheduler.schedule(() => {
+      if (this.state !== State.Deciding) return;
+      timeout.onTimeout();
+      this.close();
+    }, timeout.ms);
+    if (waiting) this.deciding.add(waiting);
     this.deciding.add(
       decided$.subscribe({
         next: (served) => {
           this.state = State.Decided;
           this.served = served;
+          waiting?.unsubscribe();
         },
         complete: () => {
           if (this.state === State.Deciding) this.close();

@@ -44,7 +44,7 @@ export interface ServeOptions {
   readonly drainDelay?: number;
   /** Health endpoints answered before the handler: `true` for `/readyz` and `/livez`; default none. */
   readonly health?: true | HealthOptions;
-  /** What times the deadline and `idleGrace`; a `TestScheduler` in marble tests; default `asyncScheduler`. */
+  /** What times the deadline, `idleGrace` and `handshakeTimeout`; a `TestScheduler` in marble tests; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
   /** The listen backlog; default as node's. */
   readonly backlog?: number;
@@ -55,6 +55,13 @@ export interface ServeOptions {
   readonly protocol?: ServeProtocol;
   /** Serve over TLS with this key and certificate (`https://`, h2 by ALPN); default none. */
   readonly tls?: SecureContextOptions;
+  /**
+   * Milliseconds a new connection has, under `tls` or with `protocol: 'auto'`, to finish its
+   * TLS handshake or to show which HTTP it speaks; then it is closed and reported as an
+   * `error` event. Default 60 000, as node's `headersTimeout` gives a silent HTTP/1.1
+   * connection.
+   */
+  readonly handshakeTimeout?: number;
   /**
    * Serves WebSocket upgrades: one handler `(messages$, ctx) => output`, or one per path
    * (`{ '/chat': chat, '/echo': echo }`, any other path: 404). Without it an upgrade
@@ -148,6 +155,7 @@ export interface ServeConfig {
   readonly backlog: number | undefined;
   readonly protocol: ServeProtocol;
   readonly tls: SecureContextOptions | undefined;
+  readonly handshakeTimeout: number;
   readonly websocket: WebSocketHandler | WebSocketRoutes | undefined;
   readonly websocketShutdownCode: number;
   readonly websocketShutdownReason: string;
@@ -183,6 +191,7 @@ const KNOWN_OPTIONS = new Set([
   'maxHeaderSize',
   'protocol',
   'tls',
+  'handshakeTimeout',
   'idleGrace',
 ]);
 const KNOWN_HEALTH_OPTIONS = new Set(['readiness', 'liveness', 'retryAfter']);
@@ -218,7 +227,7 @@ export function resolveServeOptions(options: ServeOptions): ServeConfig {
     health,
     idleGrace = 0,
   } = options;
-  const { protocol = 'http1', tls } = options;
+  const { protocol = 'http1', tls, handshakeTimeout = 60_000 } = options;
   check('port', Number.isInteger(port) && port >= 0 && port <= 65535, 'an integer from 0 to 65535', port);
   check('host', host === undefined || (typeof host === 'string' && host.length > 0), 'a non-empty string', host);
   if (handler !== undefined && listener !== undefined) {
@@ -260,6 +269,12 @@ export function resolveServeOptions(options: ServeOptions): ServeConfig {
     tls,
   );
   check('idleGrace', Number.isFinite(idleGrace) && idleGrace >= 0, 'a finite number >= 0 (milliseconds)', idleGrace);
+  check(
+    'handshakeTimeout',
+    typeof handshakeTimeout === 'number' && Number.isFinite(handshakeTimeout) && handshakeTimeout > 0,
+    'a finite number > 0 (milliseconds)',
+    handshakeTimeout,
+  );
   return {
     port,
     host,
@@ -274,6 +289,7 @@ export function resolveServeOptions(options: ServeOptions): ServeConfig {
     backlog,
     protocol,
     tls,
+    handshakeTimeout,
     idleGrace,
     ...resolveWebSocketOptions(options),
   };

@@ -137,13 +137,14 @@ function protocolFor(
 ): Protocol {
   // First, so a key that does not load throws before anything is set up.
   const secureContext = config.tls && loadSecureContext(config.tls);
+  const deciding = { report: hooks.report, handshakeTimeout: config.handshakeTimeout, scheduler: config.scheduler };
   const http1 = (): Protocol => http1Protocol(hooks);
   const http2 = (): Protocol => http2Protocol({ onRequest: hooks.onRequest, report: hooks.report });
   if (secureContext) {
     const h2 = config.protocol === 'http1' ? undefined : http2();
     const h1 = config.protocol === 'http2' ? undefined : http1();
-    return tlsProtocol({ secureContext, protocols: { h2, 'http/1.1': h1 }, report: hooks.report });
+    return tlsProtocol({ secureContext, protocols: { h2, 'http/1.1': h1 }, ...deciding });
   }
-  if (config.protocol === 'auto') return autoProtocol({ http1: http1(), http2: http2() });
+  if (config.protocol === 'auto') return autoProtocol({ http1: http1(), http2: http2(), ...deciding });
   return config.protocol === 'http2' ? http2() : http1();
 }

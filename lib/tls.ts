@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
 import { type SecureContext, type SecureContextOptions, TLSSocket, createSecureContext } from 'node:tls';
-import { EMPTY, Observable, mergeMap, of } from 'rxjs';
+import { EMPTY, Observable, type SchedulerLike, asyncScheduler, mergeMap, of } from 'rxjs';
 import { ClientError, PEER_GONE_CODES, TlsError } from './errors.js';
 import type { ErrorEvent } from './events.js';
-import { handoff } from './handoff.js';
+import { type HandoffTimeout, handoff } from './handoff.js';
 import type { Protocol } from './protocol.js';
 
 /**
@@ -20,6 +20,10 @@ export interface TlsProtocolOptions {
   /** By ALPN name, in the server's order of preference. */
   readonly protocols: { readonly h2?: Protocol | undefined; readonly 'http/1.1'?: Protocol | undefined };
   readonly report: (event: ErrorEvent) => void;
+  /** Milliseconds a handshake may take; then the socket is reported and closed. Default: no limit. */
+  readonly handshakeTimeout?: number;
+  /** What times `handshakeTimeout`; default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
 }
 
 /**
@@ -27,7 +31,8 @@ export interface TlsProtocolOptions {
  * `TLSSocket`, and once the handshake is done the protocol ALPN agreed on serves it. A
  * client that offers no ALPN gets HTTP/1.1 when it is served, and is closed otherwise
  * (RFC 9113 §3.2: h2 over TLS is negotiated with ALPN). A failed handshake is reported as
- * an `error` event and closes only that socket.
+ * an `error` event and closes only that socket; so does one not done within
+ * `handshakeTimeout` (`ERR_TLS_HANDSHAKE_TIMEOUT`, node's own code for it).
  *
  * ```
  * socket:  ─ClientHello─ … handshake … ─(alpn h2)──► protocols.h2.accept(tlsSocket)
@@ -52,11 +57,25 @@ export function tlsProtocol(options: TlsProtocolOptions): Protocol {
           return protocol ? of(protocol.accept(secure)) : EMPTY;
         }),
       );
-      return handoff(socket, served$, 'tls');
+      return handoff(socket, served$, 'tls', lateHandshake(socket, options));
     },
     close() {
       h2?.close();
       http1?.close();
+    },
+  };
+}
+
+/** Reports a handshake not done in time, as an {@link ErrorEvent} with node's own code. */
+function lateHandshake(socket: Socket, options: TlsProtocolOptions): HandoffTimeout | undefined {
+  const { handshakeTimeout: ms, scheduler = asyncScheduler, report } = options;
+  if (ms === undefined) return undefined;
+  return {
+    ms,
+    scheduler,
+    onTimeout: () => {
+      const cause = Object.assign(new Error(`TLS handshake not done within ${ms} ms`), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' });
+      report({ type: 'error', error: new ClientError(cause), remote: { address: socket.remoteAddress, port: socket.remotePort } });
     },
   };
 }

@@ -1,9 +1,12 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, get as httpsGet } from 'node:https';
 import { type Socket, connect as netConnect } from 'node:net';
+import { once } from 'node:events';
 import { expect } from 'chai';
 import { Subject } from 'rxjs';
+import sinon from 'sinon';
 import { HTTP2_PREFACE } from '../lib/auto.js';
+import type { ServerEvent } from '../lib/index.js';
 import type { ServeOptions } from '../lib/options.js';
 import { certificate } from './support/certificates.js';
 import { H2Clients, request } from './support/h2-client.js';
@@ -139,6 +142,33 @@ describe('autoProtocol', () => {
       expect(await broken.received).to.match(/^HTTP\/1\.1 400 Bad Request\r\n/);
       expect((await server.next('error')).error.code).to.equal('ERR_RXSERVE_CLIENT');
       expect((await get(server.url, { agent })).body).to.equal('GET / over 1.1');
+    });
+
+    it('closes and reports a connection that has not said which HTTP it speaks at handshakeTimeout', async () => {
+      // Only the timers: the sockets need node's real nextTick and microtasks.
+      const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+      try {
+        const { url, port } = await start({ handshakeTimeout: 5_000 });
+        const seen: ServerEvent[] = [];
+        server!.events.subscribe((event) => seen.push(event));
+        const partial = rawClient(port);
+        await once(partial.socket, 'connect');
+        partial.socket.write('PRI * HTTP/2'); // a preface that stops halfway
+        // Accepts are in order: once a later connection is served, this one was accepted.
+        expect((await get(url, { agent })).body).to.equal('GET / over 1.1');
+
+        clock.tick(4_999);
+        expect(seen.filter((event) => event.type === 'error'), 'not before the timeout').to.deep.equal([]);
+        clock.tick(1);
+        const event = await server!.next('error');
+
+        expect(await partial.received).to.equal('');
+        expect(event.error.code).to.equal('ERR_RXSERVE_CLIENT');
+        expect((event.error.cause as NodeJS.ErrnoException).code).to.equal('ERR_HTTP_REQUEST_TIMEOUT');
+        expect((await get(url, { agent })).body, 'the decided connection is still served').to.equal('GET / over 1.1');
+      } finally {
+        clock.restore();
+      }
     });
 
     it('closes a connection that ends inside a partial preface, and keeps serving', async () => {

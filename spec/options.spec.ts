@@ -27,6 +27,8 @@ describe('serve() options', () => {
     ['a fractional Retry-After', { health: { retryAfter: 1.5 } }, 'Expected `health.retryAfter` to be an integer number of seconds >= 0, got `1.5` (number)'],
     ['a negative idleGrace', { idleGrace: -5 }, 'Expected `idleGrace` to be a finite number >= 0 (milliseconds), got `-5` (number)'],
     ['an idleGrace given as a string', { idleGrace: '100' }, 'Expected `idleGrace` to be a finite number >= 0 (milliseconds), got `"100"` (string)'],
+    ['a handshakeTimeout of 0', { handshakeTimeout: 0 }, 'Expected `handshakeTimeout` to be a finite number > 0 (milliseconds), got `0` (number)'],
+    ['an infinite handshakeTimeout', { handshakeTimeout: Infinity }, 'Expected `handshakeTimeout` to be a finite number > 0 (milliseconds), got `Infinity` (number)'],
   ];
   for (const [what, options, message] of bad) {
     it(`throws at once, naming the option, for ${what}`, () => {

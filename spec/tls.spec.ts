@@ -2,10 +2,12 @@ import { type IncomingHttpHeaders } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { type Socket, connect as netConnect } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { once } from 'node:events';
 import { expect } from 'chai';
 import { Subject, firstValueFrom, toArray } from 'rxjs';
+import sinon from 'sinon';
 import { MAX_STREAM_ID } from '../lib/http2.js';
-import { TlsError, serve } from '../lib/index.js';
+import { type ServerEvent, TlsError, serve } from '../lib/index.js';
 import type { ServeOptions } from '../lib/options.js';
 import { certificate } from './support/certificates.js';
 import { H2Clients, request } from './support/h2-client.js';
@@ -224,6 +226,36 @@ describe('tlsProtocol', () => {
       expect((await failed).message).to.contain('no application protocol');
       const session = await clients.connect(url, { ca: cert });
       expect((await request(session, '/')).status).to.equal(200);
+    });
+
+    it('closes and reports a client that has not finished its handshake at handshakeTimeout, and serves the others', async () => {
+      // Only the timers: the sockets need node's real nextTick and microtasks.
+      const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+      try {
+        const { url, port } = await start({ handshakeTimeout: 5_000 });
+        const seen: ServerEvent[] = [];
+        server!.events.subscribe((event) => seen.push(event));
+        const socket = netConnect(port, '127.0.0.1');
+        sockets.push(socket);
+        socket.on('error', () => undefined);
+        await once(socket, 'connect');
+        socket.write(Buffer.from([0x16, 0x03, 0x01])); // the first bytes of a ClientHello record
+        // Accepts are in order: once a later connection is served, this one was accepted.
+        expect((await get(url)).body).to.equal('hello over 1.1');
+
+        clock.tick(4_999);
+        expect(seen.filter((event) => event.type === 'error'), 'not before the timeout').to.deep.equal([]);
+        clock.tick(1);
+        const event = await server!.next('error');
+        await closed(socket);
+
+        expect(event.error.code).to.equal('ERR_RXSERVE_CLIENT');
+        expect((event.error.cause as NodeJS.ErrnoException).code).to.equal('ERR_TLS_HANDSHAKE_TIMEOUT');
+        expect(event.remote?.address).to.equal('127.0.0.1');
+        expect((await get(url)).body, 'the connection whose handshake was done is still served').to.equal('hello over 1.1');
+      } finally {
+        clock.restore();
+      }
     });
 
     it('closes a TLS client that offers no ALPN when only h2 is served (RFC 9113 §3.2)', async () => {
