@@ -7,7 +7,7 @@ import {
   createServer,
 } from 'node:http2';
 import type { Socket } from 'node:net';
-import type { Observable } from 'rxjs';
+import { type Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
 import { fromCloseEvent } from './close-event.js';
 import { ClientError, PEER_GONE_CODES } from './errors.js';
 import type { ErrorEvent } from './events.js';
@@ -26,6 +26,13 @@ export interface Http2Options {
   /** Called for each stream, with node's compatibility request and response. */
   readonly onRequest: (req: Http2ServerRequest, res: Http2ServerResponse) => void;
   readonly report: (event: ErrorEvent) => void;
+  /**
+   * Milliseconds a new session has to receive the client's connection preface (its
+   * SETTINGS); then it is reported and closed. Default: no limit.
+   */
+  readonly handshakeTimeout?: number;
+  /** What times `handshakeTimeout`; default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
 }
 
 /**
@@ -89,6 +96,7 @@ export function http2Protocol(options: Http2Options): Protocol {
       server.on('session', capture);
       server.emit('connection', socket);
       server.off('session', capture);
+      if (session && options.handshakeTimeout !== undefined) awaitPreface(session, socket, options.handshakeTimeout, options);
       return new Http2Connection(socket, session);
     },
     close() {
@@ -97,6 +105,18 @@ export function http2Protocol(options: Http2Options): Protocol {
       server.off('unknownProtocol', onUnknownProtocol);
     },
   };
+}
+
+/** Closes and reports `session` if the client's SETTINGS have not come within `ms`. */
+function awaitPreface(session: ServerHttp2Session, socket: Socket, ms: number, options: Http2Options): void {
+  const waiting = (options.scheduler ?? asyncScheduler).schedule(() => {
+    const cause = Object.assign(new Error(`No HTTP/2 connection preface within ${ms} ms`), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+    options.report({ type: 'error', error: new ClientError(cause), remote: { address: socket.remoteAddress, port: socket.remotePort } });
+    session.destroy();
+  }, ms);
+  const settled = (): void => waiting.unsubscribe();
+  session.once('remoteSettings', settled);
+  session.once('close', settled);
 }
 
 /**

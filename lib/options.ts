@@ -56,10 +56,10 @@ export interface ServeOptions {
   /** Serve over TLS with this key and certificate (`https://`, h2 by ALPN); default none. */
   readonly tls?: SecureContextOptions;
   /**
-   * Milliseconds a new connection has, under `tls` or with `protocol: 'auto'`, to finish its
-   * TLS handshake or to show which HTTP it speaks; then it is closed and reported as an
-   * `error` event. Default 60 000, as node's `headersTimeout` gives a silent HTTP/1.1
-   * connection.
+   * Milliseconds a new connection has to finish its TLS handshake (under `tls`), to show
+   * which HTTP it speaks (`protocol: 'auto'`) and, for HTTP/2, to send its connection
+   * preface; then it is closed and reported as an `error` event. Default 60 000, as node's
+   * `headersTimeout` gives a silent HTTP/1.1 connection.
    */
   readonly handshakeTimeout?: number;
   /**

@@ -139,7 +139,7 @@ function protocolFor(
   const secureContext = config.tls && loadSecureContext(config.tls);
   const deciding = { report: hooks.report, handshakeTimeout: config.handshakeTimeout, scheduler: config.scheduler };
   const http1 = (): Protocol => http1Protocol(hooks);
-  const http2 = (): Protocol => http2Protocol({ onRequest: hooks.onRequest, report: hooks.report });
+  const http2 = (): Protocol => http2Protocol({ onRequest: hooks.onRequest, ...deciding });
   if (secureContext) {
     const h2 = config.protocol === 'http1' ? undefined : http2();
     const h1 = config.protocol === 'http2' ? undefined : http1();

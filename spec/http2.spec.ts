@@ -292,6 +292,36 @@ describe('http2Protocol', () => {
       await socketClosed;
     });
 
+    it('closes and reports at handshakeTimeout a connection whose client never sends its preface, and serves the others', async () => {
+      const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+      try {
+        server = await startServer({ handler: () => ({ body: 'hi' }), protocol: 'http2', shutdown$, handshakeTimeout: 5_000 });
+        const errors: unknown[] = [];
+        server.events.subscribe((event) => event.type === 'error' && errors.push(event));
+        const socket = netConnect(server.port, '127.0.0.1');
+        const socketClosed = new Promise((resolve) => socket.once('close', resolve));
+        socket.resume();
+        await new Promise((resolve) => socket.once('connect', resolve));
+        // The server accepted it once its SETTINGS reach us.
+        await new Promise((resolve) => socket.once('data', resolve));
+        const session = await clients.connect(server.url);
+        // A round trip: the server has had this client's preface and SETTINGS.
+        expect((await request(session, '/')).status).to.equal(200);
+
+        clock.tick(4_999);
+        expect(errors, 'not before the timeout').to.deep.equal([]);
+        clock.tick(1);
+        const event = await server.next('error');
+        await socketClosed;
+
+        expect(event.error.code).to.equal('ERR_RXSERVE_CLIENT');
+        expect((event.error.cause as NodeJS.ErrnoException).code).to.equal('ERR_HTTP_REQUEST_TIMEOUT');
+        expect((await request(session, '/')).status, 'a client that sent its preface is served').to.equal(200);
+      } finally {
+        clock.restore();
+      }
+    });
+
     it('destroys a session still open at the deadline and counts it as forced', async () => {
       const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
       try {
