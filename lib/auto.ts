@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { Observable, type SchedulerLike, asyncScheduler, map } from 'rxjs';
-import { ClientError } from './errors.js';
+import { slowClientError } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import { type HandoffTimeout, handoff } from './handoff.js';
 import type { Protocol } from './protocol.js';
@@ -78,8 +78,8 @@ function lateDecision(socket: Socket, options: AutoOptions): HandoffTimeout | un
     ms,
     scheduler,
     onTimeout: () => {
-      const cause = Object.assign(new Error(`No HTTP request nor HTTP/2 preface within ${ms} ms`), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
-      report?.({ type: 'error', error: new ClientError(cause), remote: { address: socket.remoteAddress, port: socket.remotePort } });
+      const error = slowClientError('ERR_HTTP_REQUEST_TIMEOUT', `No HTTP request nor HTTP/2 preface within ${ms} ms`);
+      report?.({ type: 'error', error, remote: { address: socket.remoteAddress, port: socket.remotePort } });
     },
   };
 }

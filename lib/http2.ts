@@ -9,7 +9,7 @@ import {
 import type { Socket } from 'node:net';
 import { type Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
 import { fromCloseEvent } from './close-event.js';
-import { ClientError, PEER_GONE_CODES } from './errors.js';
+import { ClientError, PEER_GONE_CODES, slowClientError } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import type { ConnectionInfo, GracefulConnection } from './graceful.js';
 import type { Protocol } from './protocol.js';
@@ -110,8 +110,8 @@ export function http2Protocol(options: Http2Options): Protocol {
 /** Closes and reports `session` if the client's SETTINGS have not come within `ms`. */
 function awaitPreface(session: ServerHttp2Session, socket: Socket, ms: number, options: Http2Options): void {
   const waiting = (options.scheduler ?? asyncScheduler).schedule(() => {
-    const cause = Object.assign(new Error(`No HTTP/2 connection preface within ${ms} ms`), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
-    options.report({ type: 'error', error: new ClientError(cause), remote: { address: socket.remoteAddress, port: socket.remotePort } });
+    const error = slowClientError('ERR_HTTP_REQUEST_TIMEOUT', `No HTTP/2 connection preface within ${ms} ms`);
+    options.report({ type: 'error', error, remote: { address: socket.remoteAddress, port: socket.remotePort } });
     session.destroy();
   }, ms);
   const settled = (): void => waiting.unsubscribe();

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { type SecureContext, type SecureContextOptions, TLSSocket, createSecureContext } from 'node:tls';
 import { EMPTY, Observable, type SchedulerLike, asyncScheduler, mergeMap, of } from 'rxjs';
-import { ClientError, PEER_GONE_CODES, TlsError } from './errors.js';
+import { ClientError, PEER_GONE_CODES, TlsError, slowClientError } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import { type HandoffTimeout, handoff } from './handoff.js';
 import type { Protocol } from './protocol.js';
@@ -74,8 +74,8 @@ function lateHandshake(socket: Socket, options: TlsProtocolOptions): HandoffTime
     ms,
     scheduler,
     onTimeout: () => {
-      const cause = Object.assign(new Error(`TLS handshake not done within ${ms} ms`), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' });
-      report({ type: 'error', error: new ClientError(cause), remote: { address: socket.remoteAddress, port: socket.remotePort } });
+      const error = slowClientError('ERR_TLS_HANDSHAKE_TIMEOUT', `TLS handshake not done within ${ms} ms`);
+      report({ type: 'error', error, remote: { address: socket.remoteAddress, port: socket.remotePort } });
     },
   };
 }
