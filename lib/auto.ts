@@ -1,8 +1,7 @@
 import type { Socket } from 'node:net';
-import { Observable, type SchedulerLike, asyncScheduler, map } from 'rxjs';
-import { slowClientError } from './errors.js';
+import { Observable, type SchedulerLike, map } from 'rxjs';
 import type { ErrorEvent } from './events.js';
-import { type HandoffTimeout, handoff } from './handoff.js';
+import { handoff, handshakeTimeoutOf } from './handoff.js';
 import type { Protocol } from './protocol.js';
 
 /**
@@ -60,26 +59,12 @@ export function autoProtocol(options: AutoOptions): Protocol {
         socket,
         sniff(socket).pipe(map((isHttp2) => (isHttp2 ? options.http2 : options.http1).accept(socket))),
         'auto',
-        lateDecision(socket, options),
+        handshakeTimeoutOf(socket, options, 'ERR_HTTP_REQUEST_TIMEOUT', 'No HTTP request nor HTTP/2 preface'),
       );
     },
     close() {
       options.http1.close();
       options.http2.close();
-    },
-  };
-}
-
-/** Reports a connection that did not say in time which HTTP it speaks. */
-function lateDecision(socket: Socket, options: AutoOptions): HandoffTimeout | undefined {
-  const { handshakeTimeout: ms, scheduler = asyncScheduler, report } = options;
-  if (ms === undefined) return undefined;
-  return {
-    ms,
-    scheduler,
-    onTimeout: () => {
-      const error = slowClientError('ERR_HTTP_REQUEST_TIMEOUT', `No HTTP request nor HTTP/2 preface within ${ms} ms`);
-      report?.({ type: 'error', error, remote: { address: socket.remoteAddress, port: socket.remotePort } });
     },
   };
 }

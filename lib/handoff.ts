@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
-import { type Observable, type SchedulerLike, Subscription } from 'rxjs';
+import { type Observable, type SchedulerLike, Subscription, asyncScheduler } from 'rxjs';
 import { fromCloseEvent } from './close-event.js';
+import { slowClientError } from './errors.js';
+import type { ErrorEvent } from './events.js';
 import type { ConnectionInfo, GracefulConnection } from './graceful.js';
 
 /**
@@ -41,6 +43,36 @@ export interface HandoffTimeout {
   readonly scheduler: SchedulerLike;
   /** Called just before the undecided socket is closed. */
   readonly onTimeout: () => void;
+}
+
+/**
+ * The {@link HandoffTimeout} of `handshakeTimeout`: a socket still undecided then is
+ * reported as a {@link ClientError} whose cause has `code` (node's own, where it has one),
+ * then closed. None without a `handshakeTimeout`.
+ *
+ * @example
+ * ```ts
+ * handoff(socket, decided$, 'tls', handshakeTimeoutOf(socket, options, 'ERR_TLS_HANDSHAKE_TIMEOUT', 'TLS handshake not done'));
+ * ```
+ */
+export function handshakeTimeoutOf(
+  socket: Socket,
+  options: { readonly handshakeTimeout?: number; readonly scheduler?: SchedulerLike; readonly report?: (event: ErrorEvent) => void },
+  code: string,
+  what: string,
+): HandoffTimeout | undefined {
+  const { handshakeTimeout: ms, scheduler = asyncScheduler, report } = options;
+  if (ms === undefined) return undefined;
+  return {
+    ms,
+    scheduler,
+    onTimeout: () =>
+      report?.({
+        type: 'error',
+        error: slowClientError(code, `${what} within ${ms} ms`),
+        remote: { address: socket.remoteAddress, port: socket.remotePort },
+      }),
+  };
 }
 
 const enum State {

@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
 import { type SecureContext, type SecureContextOptions, TLSSocket, createSecureContext } from 'node:tls';
-import { EMPTY, Observable, type SchedulerLike, asyncScheduler, mergeMap, of } from 'rxjs';
-import { ClientError, PEER_GONE_CODES, TlsError, slowClientError } from './errors.js';
+import { EMPTY, Observable, type SchedulerLike, mergeMap, of } from 'rxjs';
+import { ClientError, PEER_GONE_CODES, TlsError } from './errors.js';
 import type { ErrorEvent } from './events.js';
-import { type HandoffTimeout, handoff } from './handoff.js';
+import { handoff, handshakeTimeoutOf } from './handoff.js';
 import type { Protocol } from './protocol.js';
 
 /**
@@ -57,25 +57,11 @@ export function tlsProtocol(options: TlsProtocolOptions): Protocol {
           return protocol ? of(protocol.accept(secure)) : EMPTY;
         }),
       );
-      return handoff(socket, served$, 'tls', lateHandshake(socket, options));
+      return handoff(socket, served$, 'tls', handshakeTimeoutOf(socket, options, 'ERR_TLS_HANDSHAKE_TIMEOUT', 'TLS handshake not done'));
     },
     close() {
       h2?.close();
       http1?.close();
-    },
-  };
-}
-
-/** Reports a handshake not done in time, as an {@link ErrorEvent} with node's own code. */
-function lateHandshake(socket: Socket, options: TlsProtocolOptions): HandoffTimeout | undefined {
-  const { handshakeTimeout: ms, scheduler = asyncScheduler, report } = options;
-  if (ms === undefined) return undefined;
-  return {
-    ms,
-    scheduler,
-    onTimeout: () => {
-      const error = slowClientError('ERR_TLS_HANDSHAKE_TIMEOUT', `TLS handshake not done within ${ms} ms`);
-      report({ type: 'error', error, remote: { address: socket.remoteAddress, port: socket.remotePort } });
     },
   };
 }
