@@ -37,8 +37,9 @@ describe('http1Protocol.close()', () => {
 
     protocol.close();
     expect(close.called, 'not while the socket is open').to.equal(false);
+    const socketClosed = once(socket, 'close'); // its listeners, the protocol's among them, have run
     socket.destroy();
-    await closed(socket);
+    await socketClosed;
     expect(close.calledOnce).to.equal(true);
     client.destroy();
     await closed(client);
