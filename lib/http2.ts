@@ -7,11 +7,12 @@ import {
   createServer,
 } from 'node:http2';
 import type { Socket } from 'node:net';
-import { type Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
 import { fromCloseEvent } from './close-event.js';
-import { ClientError, PEER_GONE_CODES, slowClientError } from './errors.js';
+import { ClientError, PEER_GONE_CODES } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import type { ConnectionInfo, GracefulConnection } from './graceful.js';
+import { type HandoffTimeout, handshakeTimeoutOf } from './handoff.js';
 import type { Protocol } from './protocol.js';
 
 /**
@@ -96,7 +97,8 @@ export function http2Protocol(options: Http2Options): Protocol {
       server.on('session', capture);
       server.emit('connection', socket);
       server.off('session', capture);
-      if (session && options.handshakeTimeout !== undefined) awaitPreface(session, socket, options.handshakeTimeout, options);
+      const preface = handshakeTimeoutOf(socket, options, 'ERR_HTTP_REQUEST_TIMEOUT', 'No HTTP/2 connection preface');
+      if (session && preface) awaitPreface(session, preface);
       return new Http2Connection(socket, session);
     },
     close() {
@@ -107,13 +109,12 @@ export function http2Protocol(options: Http2Options): Protocol {
   };
 }
 
-/** Closes and reports `session` if the client's SETTINGS have not come within `ms`. */
-function awaitPreface(session: ServerHttp2Session, socket: Socket, ms: number, options: Http2Options): void {
-  const waiting = (options.scheduler ?? asyncScheduler).schedule(() => {
-    const error = slowClientError('ERR_HTTP_REQUEST_TIMEOUT', `No HTTP/2 connection preface within ${ms} ms`);
-    options.report({ type: 'error', error, remote: { address: socket.remoteAddress, port: socket.remotePort } });
+/** Closes and reports `session` if the client's SETTINGS have not come in time. */
+function awaitPreface(session: ServerHttp2Session, timeout: HandoffTimeout): void {
+  const waiting = timeout.scheduler.schedule(() => {
+    timeout.onTimeout();
     session.destroy();
-  }, ms);
+  }, timeout.ms);
   const settled = (): void => waiting.unsubscribe();
   session.once('remoteSettings', settled);
   session.once('close', settled);
