@@ -1,7 +1,7 @@
 import { type IncomingMessage, type ServerOptions, type ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type Observable, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
+import { type Observable, type SchedulerLike, Subscription, asyncScheduler } from 'rxjs';
 import { fromCloseEvent } from './close-event.js';
 import { ClientError, PEER_GONE_CODES } from './errors.js';
 import { IdleSweep } from './idle-sweep.js';
@@ -244,20 +244,16 @@ class Http1Connection implements GracefulConnection {
       // retry). Lingering lets it arrive and be answered with `Connection: close`.
       const { sweep, scheduler, idleGrace } = this.shared;
       sweep.graceBegan();
-      let lingering = true;
-      const ended = (): void => {
-        if (lingering) sweep.graceEnded();
-        lingering = false;
-      };
-      const grace = scheduler.schedule(() => {
-        ended();
-        this.closeIfIdle();
-      }, idleGrace);
+      // Ends once, whichever comes first: the grace's end, the socket's close, destroy().
+      const grace = new Subscription(() => sweep.graceEnded());
+      grace.add(
+        scheduler.schedule(() => {
+          grace.unsubscribe();
+          this.closeIfIdle();
+        }, idleGrace),
+      );
       this.grace = grace;
-      this.socket.once('close', () => {
-        grace.unsubscribe();
-        ended();
-      });
+      this.socket.once('close', () => grace.unsubscribe());
       return;
     }
     this.closeIfIdle();
