@@ -51,7 +51,8 @@ describe('the packed package, as a user installs it (rxserve and rxserve/testing
     await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], app);
 
     await run(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], app);
-    const { stdout } = await run(process.execPath, ['--test', join(app, 'build', 'shutdown.test.js')], app);
+    // TAP named, not left to node's default: from Node 24 the default reporter is `spec`.
+    const { stdout } = await run(process.execPath, ['--test', '--test-reporter=tap', join(app, 'build', 'shutdown.test.js')], app);
     expect(stdout).to.match(/^# pass 3$/m);
     expect(stdout).to.match(/^# fail 0$/m);
 
