@@ -5,6 +5,7 @@ import { type Observable, type SchedulerLike, Subscription, asyncScheduler } fro
 import { fromCloseEvent } from './close-event.js';
 import { ClientError, PEER_GONE_CODES } from './errors.js';
 import { IdleSweep } from './idle-sweep.js';
+import { closeQueuedResponse } from './node-internals.js';
 import type { ErrorEvent } from './events.js';
 import type { ConnectionInfo, GracefulConnection } from './graceful.js';
 import type { Http1Limits } from './options.js';
@@ -34,6 +35,12 @@ export interface Http1Options {
   readonly limits?: Http1Limits;
   /** Milliseconds an idle connection lingers, answering, once told to shut down; default 0. */
   readonly idleGrace?: number;
+  /**
+   * Whether clients should reconnect elsewhere now (shutdown was signalled, accepts go on
+   * for `drainDelay`): each connection's last response then says `Connection: close`, and
+   * an upgrade is refused with 503. Default: never.
+   */
+  readonly reconnecting?: () => boolean;
   /** What times `idleGrace`; a `TestScheduler` in marble tests; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
 }
@@ -43,6 +50,7 @@ interface Http1Shared {
   readonly sweep: IdleSweep;
   readonly idleGrace: number;
   readonly scheduler: SchedulerLike;
+  readonly reconnecting: () => boolean;
 }
 
 /**
@@ -74,13 +82,15 @@ export function http1Protocol(options: Http1Options): Protocol {
   // Clears node's connection-checking interval; the server never listened, so the callback
   // only receives ERR_SERVER_NOT_RUNNING, which is expected.
   const closeServer = (): void => void server.close(() => undefined);
-  // Shared by every socket: no closure per connection.
-  const onSocketClose = (): void => {
+  // Shared by every socket (node calls it with the socket as `this`): no closure per connection.
+  function onSocketClose(this: Socket): void {
+    connections.get(this)?.socketClosed();
     open--;
     if (closing && open === 0) closeServer();
-  };
+  }
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    connections.get(req.socket)?.track(res);
+    const connection = connections.get(req.socket);
+    if (connection && !connection.track(res)) return;
     options.onRequest(req, res);
   };
   const onClientError = (error: NodeJS.ErrnoException, socket: Duplex): void => {
@@ -93,7 +103,7 @@ export function http1Protocol(options: Http1Options): Protocol {
   };
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const connection = connections.get(socket);
-    if (connection?.isDraining) {
+    if (connection?.isDraining || shared.reconnecting()) {
       refuseUpgrade(socket, 503, 'The server is shutting down\n', { 'Retry-After': '1' });
       return;
     }
@@ -101,7 +111,12 @@ export function http1Protocol(options: Http1Options): Protocol {
     if (upgraded) connection?.upgrade(upgraded);
   };
   const sweep = new IdleSweep(() => server.closeIdleConnections());
-  const shared: Http1Shared = { sweep, idleGrace: options.idleGrace ?? 0, scheduler: options.scheduler ?? asyncScheduler };
+  const shared: Http1Shared = {
+    sweep,
+    idleGrace: options.idleGrace ?? 0,
+    scheduler: options.scheduler ?? asyncScheduler,
+    reconnecting: options.reconnecting ?? (() => false),
+  };
   server.on('request', onRequest);
   server.on('clientError', onClientError);
   // Only with a taker: without an 'upgrade' listener node serves the request as a plain one.
@@ -165,6 +180,8 @@ class Http1Connection implements GracefulConnection {
   /** `socket.bytesRead` when the last response closed: more means a request has begun. */
   private bytesReadWhenIdle = 0;
   private grace: Subscription | undefined;
+  /** The response that says `Connection: close`, the last this connection will answer. */
+  private closing: ServerResponse | undefined;
   /** What the socket became after an upgrade; it drains and destroys from then on. */
   private upgraded: GracefulConnection | undefined;
 
@@ -212,10 +229,16 @@ class Http1Connection implements GracefulConnection {
     };
   }
 
-  track(res: ServerResponse): void {
+  /**
+   * Takes note of a request's response; false when the request must not be processed: it
+   * came after a response that says `Connection: close`, after which RFC 9112 §9.6 lets a
+   * server process nothing more on the connection (node's parser would have read it anyway).
+   */
+  track(res: ServerResponse): boolean {
+    if (this.closing?.headersSent) return false;
     this.inFlight.push(res);
     (res as TrackedResponse)[arrivedAt] = Date.now();
-    if (this.state !== State.Open) res.setHeader('connection', 'close');
+    if (this.state !== State.Open || this.shared.reconnecting()) this.closeAfter(res);
     this.shared.sweep.responseBegan();
     res.once('close', () => {
       this.shared.sweep.responseEnded();
@@ -225,6 +248,12 @@ class Http1Connection implements GracefulConnection {
       // the connection is closed here instead of waiting for keepAliveTimeout.
       if (this.state === State.Draining && this.inFlight.length === 0) this.socket.destroySoon();
     });
+    return true;
+  }
+
+  /** The socket closed: responses still queued behind another are closed with it. */
+  socketClosed(): void {
+    for (const res of [...this.inFlight]) closeQueuedResponse(res);
   }
 
   gracefulShutdown(): void {
@@ -234,8 +263,9 @@ class Http1Connection implements GracefulConnection {
       this.upgraded.gracefulShutdown();
       return;
     }
-    if (this.inFlight.length > 0) {
-      for (const res of this.inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+    const last = this.inFlight.at(-1);
+    if (last) {
+      if (!last.headersSent) this.closeAfter(last);
       return;
     }
     if (this.shared.idleGrace > 0) {
@@ -265,6 +295,15 @@ class Http1Connection implements GracefulConnection {
     this.grace?.unsubscribe();
     this.upgraded?.destroy();
     this.socket.destroy();
+  }
+
+  // `Connection: close` on the newest response only: node ends the socket after the
+  // response that carries it, and the pipelined requests answered after it would be lost.
+  private closeAfter(res: ServerResponse): void {
+    const previous = this.closing;
+    if (previous && !previous.headersSent) previous.setHeader('connection', 'keep-alive');
+    this.closing = res;
+    res.setHeader('connection', 'close');
   }
 
   private closeIfIdle(): void {

@@ -73,10 +73,6 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
     const respondOptions = { handler: handler!, draining$, report };
     const onRequest = (req: ServerRequest, res: ServerResponseLike): void => {
       if (answerHealth && answerHealth(req as IncomingMessage, res as ServerResponse)) return;
-      // While draining (readiness failing, still serving), each HTTP/1.1 response asks the
-      // client to reconnect: by the accept stop, busy keep-alive clients have moved elsewhere
-      // and no request of theirs races the closing of an idle connection.
-      if (!ready && req.httpVersionMajor === 1) res.setHeader('connection', 'close');
       if (listener) callListener(req as IncomingMessage, res as ServerResponse, { listener, report });
       else respond(req, res, respondOptions);
     };
@@ -87,6 +83,10 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
       onUpgrade: websockets?.upgrade,
       idleGrace: config.idleGrace,
       scheduler: config.scheduler,
+      // While readiness fails and the server still serves (drainDelay), each HTTP/1.1
+      // connection asks its client to reconnect: by the accept stop, busy keep-alive clients
+      // have moved elsewhere and no request of theirs races the closing of an idle connection.
+      reconnecting: () => !ready,
     });
 
     const accepting = listen(config).pipe(
