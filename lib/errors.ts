@@ -180,7 +180,15 @@ export function slowClientError(code: string, message: string): ClientError {
  * socket.on('error', (e) => PEER_GONE_CODES.has(e.code ?? '') || report(new ClientError(e)));
  * ```
  */
-export const PEER_GONE_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
+export const PEER_GONE_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  // node's HTTP/1.1 parser: the connection ended (a FIN, or a reset node read as one) in the
+  // middle of a request, a client that gave up on its upload.
+  'HPE_INVALID_EOF_STATE',
+]);
 
 /**
  * Accepting a connection failed. Reported as an `error` event; the listener keeps

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HandlerError, HttpError, InvalidReplyError, type RxServeError } from './errors.js';
 import type { ErrorEvent } from './events.js';
+import { remoteOf } from './node-internals.js';
 import type { ServerRequest } from './respond.js';
 import type { ServerResponseLike } from './reply.js';
 
@@ -30,7 +31,7 @@ export function failRequest(
     type: 'error',
     error: reported(error, method, url),
     request: { method, url },
-    remote: { address: req.socket?.remoteAddress, port: req.socket?.remotePort },
+    remote: remoteOf(req.socket ?? undefined),
   });
   if (res.headersSent || res.writableEnded) {
     res.destroy();

@@ -4,6 +4,7 @@ import { fromCloseEvent } from './close-event.js';
 import { slowClientError } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import type { ConnectionInfo, GracefulConnection } from './graceful.js';
+import { remoteOf } from './node-internals.js';
 
 /**
  * A connection whose protocol is not known yet (a TLS handshake, a peek at the first
@@ -70,7 +71,7 @@ export function handshakeTimeoutOf(
       report?.({
         type: 'error',
         error: slowClientError(code, `${what} within ${ms} ms`),
-        remote: { address: socket.remoteAddress, port: socket.remotePort },
+        remote: remoteOf(socket),
       }),
   };
 }
@@ -121,7 +122,7 @@ class HandoffConnection implements GracefulConnection {
     return (
       this.served?.describe?.() ?? {
         protocol: this.served?.protocol ?? this.protocol,
-        remote: { address: this.socket.remoteAddress, port: this.socket.remotePort },
+        remote: remoteOf(this.socket),
         requests: [],
       }
     );

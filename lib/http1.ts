@@ -5,7 +5,7 @@ import { type Observable, type SchedulerLike, Subscription, asyncScheduler } fro
 import { fromCloseEvent } from './close-event.js';
 import { ClientError, PEER_GONE_CODES } from './errors.js';
 import { IdleSweep } from './idle-sweep.js';
-import { closeQueuedResponse } from './node-internals.js';
+import { closeQueuedResponse, remoteOf } from './node-internals.js';
 import type { ErrorEvent } from './events.js';
 import type { ConnectionInfo, GracefulConnection } from './graceful.js';
 import type { Http1Limits } from './options.js';
@@ -95,8 +95,7 @@ export function http1Protocol(options: Http1Options): Protocol {
   };
   const onClientError = (error: NodeJS.ErrnoException, socket: Duplex): void => {
     if (!PEER_GONE_CODES.has(error.code ?? '')) {
-      const { remoteAddress: address, remotePort: port } = socket as Socket;
-      options.report({ type: 'error', error: new ClientError(error), remote: { address, port } });
+      options.report({ type: 'error', error: new ClientError(error), remote: remoteOf(socket) });
     }
     if (socket.writable && !connections.get(socket)?.isAnswering) socket.write(clientErrorResponse(error));
     socket.destroy();
@@ -220,7 +219,7 @@ class Http1Connection implements GracefulConnection {
     const now = Date.now();
     return {
       protocol: this.protocol,
-      remote: { address: this.socket.remoteAddress, port: this.socket.remotePort },
+      remote: remoteOf(this.socket),
       requests: this.inFlight.map((res) => ({
         method: res.req.method ?? '',
         url: res.req.url ?? '',

@@ -7,12 +7,13 @@ import {
   createServer,
 } from 'node:http2';
 import type { Socket } from 'node:net';
-import type { Observable, SchedulerLike } from 'rxjs';
+import { type Observable, type SchedulerLike, Subscription, asyncScheduler } from 'rxjs';
 import { fromCloseEvent } from './close-event.js';
 import { ClientError, PEER_GONE_CODES } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import type { ConnectionInfo, GracefulConnection } from './graceful.js';
 import { type HandoffTimeout, handshakeTimeoutOf } from './handoff.js';
+import { remoteOf } from './node-internals.js';
 import type { Protocol } from './protocol.js';
 
 /**
@@ -47,6 +48,20 @@ export interface Http2Options {
 export const MAX_STREAM_ID = 2 ** 31 - 1;
 
 /**
+ * Milliseconds a drain waits on an HTTP/2 peer, twice at most: for the ack of the PING
+ * that follows the first GOAWAY (then the final GOAWAY goes anyway), and for the peer to
+ * close its side once the final GOAWAY is out and no stream is open (then the connection
+ * is closed). A peer that has vanished (its process frozen, its network gone) costs this,
+ * not the deadline; Envoy bounds the same two waits (`drain_timeout`, `delayed_close_timeout`).
+ *
+ * @example
+ * ```ts
+ * scheduler.schedule(() => session.destroy(), HTTP2_PEER_TIMEOUT);
+ * ```
+ */
+export const HTTP2_PEER_TIMEOUT = 1_000;
+
+/**
  * HTTP/2 over node's `nghttp2`: each accepted socket (cleartext with prior knowledge, or
  * TLS that negotiated `h2`) is handed to a private `http2.Server` that never listens, and
  * comes back as a session that drains as RFC 9113 §6.8 recommends:
@@ -74,10 +89,11 @@ export const MAX_STREAM_ID = 2 ** 31 - 1;
  */
 export function http2Protocol(options: Http2Options): Protocol {
   const server = createServer({ Http2ServerResponse: Http2Response });
+  const sockets = new WeakMap<ServerHttp2Session, Socket>();
   const onSessionError = (error: NodeJS.ErrnoException, session: ServerHttp2Session): void => {
     if (PEER_GONE_CODES.has(error.code ?? '')) return;
-    const { remoteAddress: address, remotePort: port } = session.socket ?? {};
-    options.report({ type: 'error', error: new ClientError(error), remote: { address, port } });
+    // Not session.socket: node unbinds it from a session torn down by the error.
+    options.report({ type: 'error', error: new ClientError(error), remote: remoteOf(sockets.get(session)) });
   };
   // A TLS socket that did not negotiate h2 is never handed here (see tlsProtocol); should
   // one come, node would keep it open for `unknownProtocolTimeout`.
@@ -98,8 +114,9 @@ export function http2Protocol(options: Http2Options): Protocol {
       server.emit('connection', socket);
       server.off('session', capture);
       const preface = handshakeTimeoutOf(socket, options, 'ERR_HTTP_REQUEST_TIMEOUT', 'No HTTP/2 connection preface');
+      if (session) sockets.set(session, socket);
       if (session && preface) awaitPreface(session, preface);
-      return new Http2Connection(socket, session);
+      return new Http2Connection(socket, session, options.scheduler ?? asyncScheduler);
     },
     close() {
       server.off('request', options.onRequest);
@@ -154,10 +171,13 @@ class Http2Connection implements GracefulConnection {
   private state = State.Open;
   /** Each open stream, with its request line and when it arrived (for `describe()`). */
   private readonly streams = new Map<ServerHttp2Stream, { method: string; url: string; arrived: number }>();
+  /** The bounded waits on the peer (see HTTP2_PEER_TIMEOUT); ended with the socket. */
+  private waiting: Subscription | undefined;
 
   constructor(
     private readonly socket: Socket,
     private readonly session: ServerHttp2Session | undefined,
+    private readonly scheduler: SchedulerLike,
   ) {
     this.closed$ = fromCloseEvent(socket);
     session?.on('stream', (stream, headers) => {
@@ -174,7 +194,7 @@ class Http2Connection implements GracefulConnection {
     const now = Date.now();
     return {
       protocol: this.protocol,
-      remote: { address: this.socket.remoteAddress, port: this.socket.remotePort },
+      remote: remoteOf(this.socket),
       requests: [...this.streams.values()].map(({ method, url, arrived }) => ({ method, url, age: now - arrived })),
     };
   }
@@ -198,6 +218,7 @@ class Http2Connection implements GracefulConnection {
   destroy(): void {
     if (this.state === State.Destroyed) return;
     this.state = State.Destroyed;
+    this.waiting?.unsubscribe();
     this.session?.destroy();
     // After close(), session.destroy() only ends the socket and waits for the peer.
     this.socket.destroy();
@@ -206,7 +227,8 @@ class Http2Connection implements GracefulConnection {
   private ping(session: ServerHttp2Session): void {
     if (this.state !== State.GoingAway || session.destroyed) return;
     // The callback also runs, with an error, when the session dies before the ack.
-    if (!session.ping(() => this.close())) this.close();
+    if (!session.ping(() => this.close())) return this.close();
+    this.wait(() => this.close());
   }
 
   // session.close() sends the final GOAWAY with the last stream id node processed
@@ -217,6 +239,25 @@ class Http2Connection implements GracefulConnection {
   private close(): void {
     if (this.state !== State.GoingAway) return;
     this.state = State.Closing;
+    this.waiting?.unsubscribe();
     if (this.session && !this.session.destroyed) this.session.close();
+    // Once the last stream is done, node ends the socket and then waits for the peer's end
+    // with no timer, so a vanished peer would hold the drain to the deadline. Destroying at
+    // once could lose data instead: a peer still reading the last response answers with a
+    // WINDOW_UPDATE, a closed socket answers that with a reset, and a reset makes the peer's
+    // kernel drop what it had not read yet. So the peer gets HTTP2_PEER_TIMEOUT to close.
+    const lingering = (): void => this.wait(() => this.socket.destroy());
+    if (this.socket.writableFinished) lingering();
+    else this.socket.once('finish', lingering);
+  }
+
+  private wait(then: () => void): void {
+    this.waiting?.unsubscribe();
+    const waiting = new Subscription();
+    waiting.add(this.scheduler.schedule(then, HTTP2_PEER_TIMEOUT));
+    const onClose = (): void => waiting.unsubscribe();
+    this.socket.once('close', onClose);
+    waiting.add(() => this.socket.off('close', onClose));
+    this.waiting = waiting;
   }
 }

@@ -1,6 +1,7 @@
 import { type AddressInfo, type Socket, createServer } from 'node:net';
 import { Observable } from 'rxjs';
 import { AcceptError, ListenError } from './errors.js';
+import { rememberRemote } from './node-internals.js';
 
 /**
  * What a listening socket tells: it is bound, a connection arrived, or an accept failed.
@@ -58,7 +59,10 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
       listening = true;
       subscriber.next({ type: 'listening', address: server.address() as AddressInfo });
     };
-    const onConnection = (socket: Socket): void => subscriber.next({ type: 'connection', socket });
+    const onConnection = (socket: Socket): void => {
+      rememberRemote(socket);
+      subscriber.next({ type: 'connection', socket });
+    };
     const onError = (error: NodeJS.ErrnoException): void => {
       if (listening) subscriber.next({ type: 'error', error: new AcceptError(error) });
       else subscriber.error(new ListenError(`${options.host ?? '::'}:${options.port}`, error));

@@ -4,6 +4,7 @@ import { EMPTY, Observable, type SchedulerLike, mergeMap, of } from 'rxjs';
 import { ClientError, PEER_GONE_CODES, TlsError } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import { handoff, handshakeTimeoutOf } from './handoff.js';
+import { rememberRemote, remoteOf } from './node-internals.js';
 import type { Protocol } from './protocol.js';
 
 /**
@@ -96,13 +97,14 @@ function handshake(
 ): Observable<TLSSocket> {
   return new Observable<TLSSocket>((subscriber) => {
     const secure = new TLSSocket(socket, { isServer: true, secureContext, ALPNProtocols });
+    // The protocols report with the TLS socket: it must remember its peer as the socket did.
+    rememberRemote(secure);
     let handedOver = false;
     // Stays attached: until the protocol has its own listener an unheard 'error' would throw.
     secure.on('error', (error: NodeJS.ErrnoException) => {
       if (handedOver) return;
       if (!PEER_GONE_CODES.has(error.code ?? '')) {
-        const { remoteAddress: address, remotePort: port } = socket;
-        report({ type: 'error', error: new ClientError(error), remote: { address, port } });
+        report({ type: 'error', error: new ClientError(error), remote: remoteOf(socket) });
       }
       subscriber.complete();
     });

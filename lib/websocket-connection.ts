@@ -16,6 +16,7 @@ import { fromCloseEvent } from './close-event.js';
 import { ClientError, HandlerError, InvalidReplyError } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import type { ConnectionInfo, GracefulConnection } from './graceful.js';
+import { remoteOf } from './node-internals.js';
 
 /**
  * A message as the handler receives it: a `string` for a text frame, a `Buffer` for a
@@ -185,7 +186,7 @@ export class WebSocketConnection implements GracefulConnection {
   describe(): ConnectionInfo {
     return {
       protocol: this.protocol,
-      remote: { address: this.request.socket.remoteAddress, port: this.request.socket.remotePort },
+      remote: this.remote(),
       requests: [{ method: this.request.method ?? 'GET', url: this.request.url ?? '', age: Date.now() - this.openedAt }],
     };
   }
@@ -278,7 +279,7 @@ export class WebSocketConnection implements GracefulConnection {
   }
 
   private remote(): ErrorEvent['remote'] {
-    return { address: this.request.socket.remoteAddress, port: this.request.socket.remotePort };
+    return remoteOf(this.request.socket);
   }
 }
 

@@ -4,6 +4,7 @@ import { type ServerOptions, WebSocketServer } from 'ws';
 import { ClientError } from './errors.js';
 import type { GracefulConnection } from './graceful.js';
 import { Heartbeat } from './heartbeat.js';
+import { remoteOf } from './node-internals.js';
 import { refuseUpgrade } from './refuse-upgrade.js';
 import {
   WebSocketConnection,
@@ -89,7 +90,7 @@ export function websocketUpgrade(options: WebSocketUpgradeOptions): WebSocketUpg
       type: 'error',
       error: new ClientError(error),
       request: { method: req.method ?? '', url },
-      remote: { address: req.socket.remoteAddress, port: req.socket.remotePort },
+      remote: remoteOf(req.socket),
     });
     refuseUpgrade(socket, req.method === 'GET' ? 400 : 405, `${error.message}\n`);
   };

@@ -1,4 +1,5 @@
 import { type Socket, connect } from 'node:net';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 
 /** HTTP/2 frame types (RFC 9113 §6) the specs read or write. */
 export const FrameType = {
@@ -56,6 +57,8 @@ function requestHeaderBlock(path: string): Buffer {
 export class RawH2Client {
   readonly frames: Frame[] = [];
   readonly closed: Promise<void>;
+  /** Resolves when the server has ended its side (its FIN, or TLS close_notify and FIN). */
+  readonly ended: Promise<void>;
   private buffered: Buffer = Buffer.alloc(0);
   private readonly waiters = new Set<() => void>();
   private readonly read = new Set<Frame>();
@@ -64,17 +67,35 @@ export class RawH2Client {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', () => undefined);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    this.ended = new Promise((resolve) => {
+      socket.once('end', () => resolve());
+      socket.once('close', () => resolve());
+    });
     socket.once('close', () => this.wake());
   }
 
-  /** Connects and sends the preface and an empty SETTINGS frame (or `preface` instead). */
-  static connect(port: number, preface: Uint8Array = Buffer.concat([PREFACE, encodeFrame(FrameType.SETTINGS, 0, 0)])): Promise<RawH2Client> {
+  /**
+   * Connects and sends the preface and an empty SETTINGS frame (or `preface` instead).
+   * `silent`: the client never ends its side by itself, not even once the server has ended
+   * its own, as a client whose process is frozen would not. `tls`: over TLS, offering h2 by
+   * ALPN, trusting `ca`.
+   */
+  static connect(
+    port: number,
+    preface: Uint8Array = Buffer.concat([PREFACE, encodeFrame(FrameType.SETTINGS, 0, 0)]),
+    options: { silent?: boolean; tls?: { ca: Buffer } } = {},
+  ): Promise<RawH2Client> {
     return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => {
+      const onConnect = (): void => {
         socket.off('error', reject);
         socket.write(preface);
         resolve(new RawH2Client(socket));
-      });
+      };
+      const allowHalfOpen = options.silent === true;
+      const socket: Socket = options.tls
+        ? // node's tls.connect() passes allowHalfOpen on to its TLSSocket; @types/node leaves it out.
+          tlsConnect({ port, host: '127.0.0.1', ca: options.tls.ca, ALPNProtocols: ['h2'], servername: 'localhost', allowHalfOpen } as ConnectionOptions, onConnect)
+        : connect({ port, host: '127.0.0.1', allowHalfOpen }, onConnect);
       socket.once('error', reject);
     });
   }
