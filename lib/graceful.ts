@@ -23,7 +23,11 @@ export interface GracefulConnection {
   gracefulShutdown(): void;
   /** Close at once, abandoning whatever is in flight. */
   destroy(): void;
-  /** What it speaks (`http1`, `http2`, `websocket`...), to count open connections by protocol. */
+  /**
+   * What it speaks now (`http1`, `http2`, `websocket`...), to count open connections by
+   * protocol: read each time they are counted, so it may change (an upgrade, a TLS
+   * connection once ALPN has chosen).
+   */
   readonly protocol?: string;
   /** What it is busy with now, for an operator to see what blocks a shutdown. */
   describe?(): ConnectionInfo;
@@ -104,7 +108,6 @@ export class GracefulShutdown {
   private readonly open = new Map<GracefulConnection, Unsubscribable>();
   private readonly countChanges = new Subject<number>();
   private readonly emptied = new Subject<void>();
-  private readonly openByProtocol = new Map<string, number>();
   private readonly told = new ReplaySubject<void>(1);
   private shuttingDown = false;
   private closedSoFar = 0;
@@ -163,7 +166,14 @@ export class GracefulShutdown {
    * ```
    */
   get countByProtocol(): Readonly<Record<string, number>> {
-    return Object.fromEntries(this.openByProtocol);
+    // Read now, not tallied at watch(): a connection's protocol changes as it is decided
+    // (TLS by ALPN, `auto` by the preface) or upgraded (to a WebSocket).
+    const counts: Record<string, number> = {};
+    for (const conn of this.open.keys()) {
+      const protocol = conn.protocol ?? UNLABELLED;
+      counts[protocol] = (counts[protocol] ?? 0) + 1;
+    }
+    return counts;
   }
 
   /**
@@ -223,7 +233,6 @@ export class GracefulShutdown {
     const subscription = closed$ instanceof CloseEvent ? closed$.listen(observer) : closed$.subscribe(observer);
     if (this.open.has(conn)) {
       this.open.set(conn, subscription);
-      this.tally(conn, +1);
       this.countChanged();
       // Closed before it was watched: its 'close' may have come and gone.
       if (conn.isClosed === true) this.forget(conn);
@@ -301,9 +310,8 @@ export class GracefulShutdown {
     this.open.delete(conn);
     // Also releases closed$ (its event listener) once it has said its one word.
     subscription.unsubscribe();
-    // A connection that closed while being watched was never tallied.
+    // A connection that closed while being watched was never counted.
     if (subscription === Subscription.EMPTY) return;
-    this.tally(conn, -1);
     this.closedSoFar++;
     if (!this.quiet) this.countChanged();
   }
@@ -311,13 +319,6 @@ export class GracefulShutdown {
   private countChanged(): void {
     if (this.countChanges.observed) this.countChanges.next(this.open.size);
     if (this.open.size === 0) this.emptied.next();
-  }
-
-  private tally(conn: GracefulConnection, change: 1 | -1): void {
-    const protocol = conn.protocol ?? UNLABELLED;
-    const count = (this.openByProtocol.get(protocol) ?? 0) + change;
-    if (count === 0) this.openByProtocol.delete(protocol);
-    else this.openByProtocol.set(protocol, count);
   }
 }
 

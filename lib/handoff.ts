@@ -92,8 +92,8 @@ class HandoffConnection implements GracefulConnection {
   constructor(
     private readonly socket: Socket,
     decided$: Observable<GracefulConnection>,
-    /** Counted under this label: what the socket speaks is decided after it is watched. */
-    readonly protocol: string,
+    /** Counted under this label until the protocol is decided. */
+    private readonly label: string,
     timeout: HandoffTimeout | undefined,
   ) {
     this.closed$ = fromCloseEvent(socket);
@@ -118,10 +118,15 @@ class HandoffConnection implements GracefulConnection {
     );
   }
 
+  /** The label (`tls`, `auto`) while deciding, then what the chosen connection speaks. */
+  get protocol(): string {
+    return this.served?.protocol ?? this.label;
+  }
+
   describe(): ConnectionInfo {
     return (
       this.served?.describe?.() ?? {
-        protocol: this.served?.protocol ?? this.protocol,
+        protocol: this.protocol,
         remote: remoteOf(this.socket),
         requests: [],
       }

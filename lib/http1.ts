@@ -170,7 +170,6 @@ const arrivedAt = Symbol('arrivedAt');
 type TrackedResponse = ServerResponse & { [arrivedAt]?: number };
 
 class Http1Connection implements GracefulConnection {
-  readonly protocol = 'http1';
   private state = State.Open;
   // An array, not a Set, and closed$ made on demand: this object lives as long as an idle
   // keep-alive connection, and each Set table, Observable or closure kept here is paid
@@ -191,6 +190,11 @@ class Http1Connection implements GracefulConnection {
 
   get closed$(): Observable<unknown> {
     return fromCloseEvent(this.socket);
+  }
+
+  /** `http1`, or what the socket was upgraded to (`websocket`). */
+  get protocol(): string {
+    return this.upgraded?.protocol ?? 'http1';
   }
 
   /** Whether a response has started on this connection (its head is out). */

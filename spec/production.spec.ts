@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { once } from 'node:events';
 import sinon from 'sinon';
 import { NEVER, Subject, concat, of, takeUntil } from 'rxjs';
+import { WebSocket } from 'ws';
 import type { Reply, ServerEvent } from '../lib/index.js';
 import { get, noTcpHandlesLeft, send, signal, startServer, type TestServer } from './support/server.js';
 
@@ -47,10 +48,32 @@ describe('serve in production (health endpoints, drainDelay, drain telemetry; en
       expect(during.map((res) => res.status)).to.deep.equal([503, 200, 200]);
       expect(during[0]!.headers['retry-after'], 'the deadline in seconds').to.equal('20');
       expect(during[2]!.body, 'the app still serves during the delay').to.equal('app');
-      expect(during[2]!.headers.connection, 'and asks keep-alive clients to reconnect (elsewhere)').to.equal('close');
+      expect(
+        during.map((res) => res.headers.connection),
+        'every answer, health included, asks keep-alive clients to reconnect (elsewhere)',
+      ).to.deep.equal(['close', 'close', 'close']);
       expect(handler.callCount, 'health requests never reach the handler').to.equal(1);
       shutdown$.next();
       await server.next('closed');
+    });
+
+    it('refuses a WebSocket upgrade during drainDelay with 503 and Retry-After, instead of accepting it to close it at the accept stop', async () => {
+      const shutdown$ = new Subject<void>();
+      server = await startServer({ handler: () => ({ body: 'app' }), websocket: (m$) => m$, shutdown$, health: true, drainDelay: 5_000, deadline: 20_000 });
+      shutdown$.next();
+      await server.next('draining');
+
+      const ws = new WebSocket(server.url.replace('http', 'ws'));
+      ws.on('error', () => undefined);
+      const [, response] = (await once(ws, 'unexpected-response')) as [unknown, IncomingMessage];
+      response.resume();
+      ws.terminate();
+
+      expect(response.statusCode).to.equal(503);
+      expect(response.headers['retry-after']).to.equal('1');
+      expect(response.headers.connection).to.equal('close');
+      shutdown$.next();
+      expect(await server.next('closed')).to.deep.include({ graceful: true, forced: 0 });
     });
 
     it('serves the health endpoints on the configured paths only', async () => {

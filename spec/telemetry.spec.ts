@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
 import { connect as http2Connect } from 'node:http2';
+import { Agent, get as httpsGet } from 'node:https';
 import { Subject } from 'rxjs';
 import { WebSocket } from 'ws';
 import type { OverdueEvent, Reply } from '../lib/index.js';
+import { certificate } from './support/certificates.js';
 import { noTcpHandlesLeft, signal, startServer, type TestServer } from './support/server.js';
 
 describe('drain telemetry across protocols (auto: HTTP/2 and a WebSocket on one port)', () => {
@@ -47,6 +49,55 @@ describe('drain telemetry across protocols (auto: HTTP/2 and a WebSocket on one 
       expect(conn.requests[0]!.age).to.be.a('number').and.at.least(0);
     }
     expect(await server.next('closed')).to.deep.equal({ type: 'closed', graceful: false, drained: 0, forced: 2 });
+    ws.resume();
+    ws.terminate();
+    session.destroy();
+  });
+});
+
+describe('drain telemetry counts each connection as what it speaks now', () => {
+  let server: TestServer | undefined;
+
+  afterEach(async () => {
+    server?.subscription.unsubscribe();
+    server = undefined;
+    expect(await noTcpHandlesLeft(), 'TCP handles left open').to.equal(0);
+  });
+
+  it('counts a WebSocket as websocket and an HTTP/2 session over TLS as http2, not as the tls connections they were accepted as', async () => {
+    const { key, cert } = certificate();
+    const shutdown$ = new Subject<void>();
+    const handled = signal();
+    server = await startServer({
+      protocol: 'auto',
+      tls: { key, cert },
+      handler: (req) => (req.httpVersionMajor === 1 ? { body: 'idle after this' } : (handled.resolve(), new Subject<Reply>())),
+      websocket: (messages$) => messages$,
+      shutdown$,
+    });
+    const session = http2Connect(server.url, { ca: cert });
+    session.on('error', () => undefined);
+    const stream = session.request({ ':path': '/held' });
+    stream.on('error', () => undefined);
+    await handled.promise;
+    const ws = new WebSocket(`${server.url.replace('https', 'wss')}/chat`, { ca: cert });
+    ws.on('error', () => undefined);
+    await once(ws, 'open');
+    ws.pause();
+    // An idle HTTP/1.1 connection over TLS, closed at the accept stop: that close is what a
+    // `remaining` event reports.
+    const agent = new Agent({ ca: cert, keepAlive: true });
+    await new Promise<void>((resolve, reject) =>
+      httpsGet(server!.url, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject),
+    );
+
+    shutdown$.next();
+
+    const remaining = await server.next('remaining');
+    agent.destroy();
+    expect(remaining.byProtocol).to.deep.equal({ http2: 1, websocket: 1 });
+    shutdown$.next();
+    expect((await server.next('closed')).forced).to.equal(2);
     ws.resume();
     ws.terminate();
     session.destroy();
