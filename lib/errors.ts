@@ -37,6 +37,39 @@ export class RxServeError extends Error {
   ) {
     super(message, options);
   }
+
+  /**
+   * What `JSON.stringify` writes: `name`, `code`, `message`, the fields of the subclass
+   * (`option`, `status`, `syscallCode`...) and the `cause` with its own name, code, message
+   * and stack. An Error's message and cause are not enumerable, so without this a logged
+   * `error` event would say only `{"code":...,"name":...}`.
+   *
+   * @example
+   * ```ts
+   * server$.subscribe((event) => console.log(JSON.stringify(event)));
+   * // {"type":"error","error":{"name":"HandlerError","code":"ERR_RXSERVE_HANDLER",
+   * //   "message":"Handler failed for GET /: db down","cause":{"name":"Error","message":"db down",...}},...}
+   * ```
+   */
+  toJSON(): Record<string, unknown> {
+    const { name, code, message, cause } = this;
+    // The subclass's own fields (`option`, `status`...): the spread of an Error has no others.
+    const fields: Record<string, unknown> = { ...(this as object) };
+    return { name, code, message, ...fields, ...(cause === undefined ? {} : { cause: causeToJSON(cause) }) };
+  }
+}
+
+function causeToJSON(cause: unknown): unknown {
+  if (cause instanceof RxServeError) return cause.toJSON();
+  if (!(cause instanceof Error)) return typeof cause === 'object' && cause !== null ? String(cause) : cause;
+  const { code } = cause as NodeJS.ErrnoException;
+  return {
+    name: cause.name,
+    ...(code === undefined ? {} : { code }),
+    message: cause.message,
+    stack: cause.stack,
+    ...(cause.cause === undefined ? {} : { cause: causeToJSON(cause.cause) }),
+  };
 }
 
 /**

@@ -6,13 +6,14 @@ import type { ServerRequest } from './respond.js';
 import type { ServerResponseLike } from './reply.js';
 
 /**
- * Answers a request whose handler (or listener) failed, and reports it as an `error` event
- * carrying the request's method and url.
+ * Answers a request whose handler (or listener) failed, and reports the failure as an
+ * `error` event carrying the request's method and url.
  *
- * - Head not sent yet: an {@link HttpError} answers its own status and message; anything
- *   else answers a bare 500 with no detail (never a stack trace).
+ * - Head not sent yet: an {@link HttpError} answers its own status and message, and is not
+ *   reported (it is an answer, not a failure); anything else answers a bare 500 with no
+ *   detail (never a stack trace), and is reported.
  * - Head already sent: the connection is destroyed, so the client cannot take the
- *   truncated body for a whole one.
+ *   truncated body for a whole one, and the failure is reported (an HttpError too).
  *
  * @example
  * ```ts
@@ -27,13 +28,18 @@ export function failRequest(
 ): void {
   const method = req.method ?? '';
   const url = req.url ?? '';
-  report({
-    type: 'error',
-    error: reported(error, method, url),
-    request: { method, url },
-    remote: remoteOf(req.socket ?? undefined),
-  });
-  if (res.headersSent || res.writableEnded) {
+  const answerable = !res.headersSent && !res.writableEnded;
+  // An HttpError the head can still carry is the handler's answer (a 404, a 413): there is
+  // nothing to report. Anything else, or an HttpError too late to be answered, is a failure.
+  if (!(answerable && error instanceof HttpError)) {
+    report({
+      type: 'error',
+      error: reported(error, method, url),
+      request: { method, url },
+      remote: remoteOf(req.socket ?? undefined),
+    });
+  }
+  if (!answerable) {
     res.destroy();
     return;
   }
@@ -54,7 +60,7 @@ export function failRequest(
 }
 
 function reported(error: unknown, method: string, url: string): RxServeError {
-  if (error instanceof InvalidReplyError || error instanceof HttpError) return error;
+  if (error instanceof InvalidReplyError) return error;
   return new HandlerError(method, url, error);
 }
 

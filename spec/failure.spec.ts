@@ -25,6 +25,15 @@ describe('failure', () => {
     expect(event.remote).to.deep.equal({ address: '127.0.0.1', port: 5000 });
   });
 
+  it('reports an HttpError thrown once the head is out as the handler failure it is, destroying the connection', () => {
+    const res = { headersSent: true, writableEnded: false, destroy: sinon.spy(), end: sinon.spy() };
+    const report = sinon.spy();
+    const req = { method: 'GET', url: '/stream', headers: {}, socket: {} };
+    failRequest(req as unknown as ServerRequest, res as unknown as ServerResponseLike, new HttpError(404, 'Gone'), report);
+    expect(res.destroy.calledOnce).to.equal(true);
+    expect(report.firstCall.args[0].error).to.be.instanceOf(HandlerError);
+  });
+
   it('drops the headers the failed reply had set before answering 500', async () => {
     const server = await start({
       handler: () => ({ headers: { 'x-secret': 'token', 'content-type': 'application/json' }, body: 42 as never }),

@@ -194,7 +194,7 @@ describe('respond', () => {
       expect((await server.error()).request).to.deep.equal({ method: 'GET', url: '/file' });
     });
 
-    it('answers the status and message of an HttpError', async () => {
+    it('answers the status and message of an HttpError, an answer and not a failure: no error event', async () => {
       const server = await start({
         handler: () => {
           throw new HttpError(401, 'Sign in first', { 'www-authenticate': 'Bearer' });
@@ -204,7 +204,7 @@ describe('respond', () => {
       expect(response.statusCode).to.equal(401);
       expect(response.headers['www-authenticate']).to.equal('Bearer');
       expect(await response.body.text()).to.equal('Sign in first\n');
-      expect((await server.error()).error.code).to.equal('ERR_RXSERVE_HTTP');
+      expect(server.errors()).to.deep.equal([]);
     });
 
     it('answers 500 and reports an invalid reply', async () => {

@@ -22,6 +22,8 @@ export interface Running {
   readonly closed: Promise<ClosedEvent>;
   /** The `n`th error event (1-based), past or future. */
   error(n?: number): Promise<ErrorEvent>;
+  /** Every error event so far. */
+  errors(): ErrorEvent[];
   /** The first event of `type`, past or future. */
   next<T extends ServerEvent['type']>(type: T): Promise<Extract<ServerEvent, { type: T }>>;
 }
@@ -53,6 +55,11 @@ export async function start(options: Omit<ServeOptions, 'shutdown$' | 'host' | '
     events$,
     shutdown: () => shutdown$.next(),
     closed,
+    errors: () => {
+      const errors: ErrorEvent[] = [];
+      events$.subscribe((e) => e.type === 'error' && errors.push(e)).unsubscribe();
+      return errors;
+    },
     next: (type) => firstValueFrom(events$.pipe(filter((e): e is Extract<ServerEvent, { type: typeof type }> => e.type === type))),
     error: (n = 1) =>
       new Promise((resolve) => {
