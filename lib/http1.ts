@@ -5,7 +5,7 @@ import { type Observable, type SchedulerLike, Subscription, asyncScheduler } fro
 import { fromCloseEvent } from './close-event.js';
 import { ClientError, PEER_GONE_CODES } from './errors.js';
 import { IdleSweep } from './idle-sweep.js';
-import { closeQueuedResponse, remoteOf } from './node-internals.js';
+import { armPrivateServer, closeQueuedResponse, handSocketTo, remoteOf } from './node-internals.js';
 import type { ErrorEvent } from './events.js';
 import type { ConnectionInfo, GracefulConnection } from './graceful.js';
 import type { Http1Limits } from './options.js';
@@ -120,16 +120,14 @@ export function http1Protocol(options: Http1Options): Protocol {
   server.on('clientError', onClientError);
   // Only with a taker: without an 'upgrade' listener node serves the request as a plain one.
   if (options.onUpgrade) server.on('upgrade', onUpgrade);
-  // node arms headersTimeout/requestTimeout and its connection list (which closeIdleConnections
-  // reads) on 'listening'; the accept loop is ours, so the server never listens by itself.
-  server.emit('listening');
+  armPrivateServer(server);
   return {
     accept(socket) {
       open++;
       socket.on('close', onSocketClose);
       const connection = new Http1Connection(socket, shared);
       connections.set(socket, connection);
-      server.emit('connection', socket);
+      handSocketTo(server, socket);
       return connection;
     },
     close() {
@@ -312,10 +310,11 @@ class Http1Connection implements GracefulConnection {
   private closeIfIdle(): void {
     // A request that came during the grace is in flight: track() closes after its response.
     if (this.inFlight.length > 0) return;
-    // Nothing read since the last response (or ever): no request has begun. node's own
-    // idle list counts a fresh connection as busy (its headersTimeout runs; a browser's
-    // preconnect would hold the drain until the deadline — spec/http1-preconnect.spec.ts),
-    // so it is closed here; otherwise node's parser knows whether a request is half-received.
+    // Nothing read since the last response (or ever): no request has begun. Before node 26
+    // node's own idle list counts a fresh connection as busy (its headersTimeout runs; a
+    // browser's preconnect would hold the drain until the deadline — spec/http1-preconnect
+    // .spec.ts, spec/node-internals.spec.ts), so it is closed here; otherwise node's parser
+    // knows whether a request is half-received.
     if (this.socket.bytesRead === this.bytesReadWhenIdle) this.socket.destroy();
     else this.shared.sweep.request();
   }

@@ -13,7 +13,7 @@ import { ClientError, PEER_GONE_CODES } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import type { ConnectionInfo, GracefulConnection } from './graceful.js';
 import { type HandoffTimeout, handshakeTimeoutOf } from './handoff.js';
-import { remoteOf } from './node-internals.js';
+import { captureHttp2Session, remoteOf } from './node-internals.js';
 import type { Protocol } from './protocol.js';
 
 /**
@@ -107,12 +107,7 @@ export function http2Protocol(options: Http2Options): Protocol {
       // http2.Server takes its own without, and its sessions count on the socket ending
       // itself once the peer has ended.
       socket.allowHalfOpen = false;
-      let session: ServerHttp2Session | undefined;
-      const capture = (created: ServerHttp2Session): void => void (session = created);
-      // node's connection listener creates the session synchronously.
-      server.on('session', capture);
-      server.emit('connection', socket);
-      server.off('session', capture);
+      const session = captureHttp2Session(server, socket);
       const preface = handshakeTimeoutOf(socket, options, 'ERR_HTTP_REQUEST_TIMEOUT', 'No HTTP/2 connection preface');
       if (session) sockets.set(session, socket);
       if (session && preface) awaitPreface(session, preface);

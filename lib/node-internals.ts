@@ -1,6 +1,8 @@
-import type { ServerResponse } from 'node:http';
+import type { Server as HttpServer, ServerResponse } from 'node:http';
+import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 
 /**
  * What rxserve relies on in node that node does not document, one function each, with the
@@ -79,4 +81,69 @@ export function rememberRemote(socket: Socket): void {
 export function remoteOf(socket: Socket | Duplex | undefined): Remote {
   const { remoteAddress: address, remotePort: port } = (socket ?? {}) as Partial<Socket>;
   return { address, port };
+}
+
+/**
+ * Makes a private `http.Server`, one that never listens, ready for sockets handed to it:
+ * node arms its `headersTimeout`/`requestTimeout` checker and the list of connections
+ * `closeIdleConnections()` walks on `'listening'` (setupConnectionsTracking), which a server
+ * whose accept loop is someone else's never emits by itself.
+ *
+ * @example
+ * ```ts
+ * const server = createServer(limits);
+ * armPrivateServer(server);
+ * ```
+ */
+export function armPrivateServer(server: HttpServer): void {
+  server.emit('listening');
+}
+
+/**
+ * Hands an accepted socket to a server that does not listen, as its own accept loop would:
+ * node's `'connection'` listener is what sets up the socket for HTTP/1.1 (the parser, the
+ * timeouts) or HTTP/2 (the session).
+ *
+ * @example
+ * ```ts
+ * handSocketTo(http1Server, socket);
+ * ```
+ */
+export function handSocketTo(server: HttpServer | Http2Server, socket: Duplex): void {
+  server.emit('connection', socket);
+}
+
+/**
+ * Hands an accepted socket to a private `http2.Server` and returns the session node made
+ * for it: node's `'connection'` listener creates the session and emits `'session'`
+ * synchronously (connectionListener in lib/internal/http2/core.js).
+ *
+ * @example
+ * ```ts
+ * const session = captureHttp2Session(http2Server, socket);
+ * ```
+ */
+export function captureHttp2Session(server: Http2Server, socket: Socket): ServerHttp2Session | undefined {
+  let session: ServerHttp2Session | undefined;
+  const capture = (created: ServerHttp2Session): void => void (session = created);
+  server.on('session', capture);
+  handSocketTo(server, socket);
+  server.off('session', capture);
+  return session;
+}
+
+/**
+ * Marks a server-side `TLSSocket` made with `new TLSSocket(socket, { isServer: true })` as
+ * done with its handshake, as `tls.Server` does before `'secureConnection'`
+ * (onServerSocketSecure in lib/_tls_wrap.js clears `secureConnecting`): an HTTP/2 session
+ * handed a socket that is still `secureConnecting` waits for a `'secureConnect'` that a
+ * server-side socket never emits. Call it on the socket's `'secure'`.
+ *
+ * @example
+ * ```ts
+ * secure.once('secure', () => markHandshakeDone(secure));
+ * ```
+ */
+export function markHandshakeDone(secure: TLSSocket): void {
+  (secure as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
 }

@@ -80,13 +80,17 @@ export interface ServeOptions {
   readonly websocketMaxBufferedAmount?: number;
   /** What a send beyond `websocketMaxBufferedAmount` does: `'close'` with 1008 (default) or `'drop'` the message. */
   readonly websocketOnBufferFull?: BufferFullPolicy;
-  /** Ms a client has to send a request's headers, from its first byte; default node's 60 000. */
+  /** Ms a client has to send a request's headers, from its first byte; default 60 000. */
   readonly headersTimeout?: number;
-  /** Ms a client has to send a whole request, headers and body; default node's 300 000. */
+  /** Ms a client has to send a whole request, headers and body; default 300 000. */
   readonly requestTimeout?: number;
-  /** Ms an idle keep-alive connection is kept; default node's 5 000. */
+  /**
+   * Ms an idle keep-alive connection is kept; default 65 000, on every node line: longer
+   * than the idle timeout of the proxies and load balancers in front (nginx's and AWS ALB's
+   * 60 s), so they close an idle connection first and no request of theirs races our close.
+   */
   readonly keepAliveTimeout?: number;
-  /** Ms between two checks of `headersTimeout` and `requestTimeout`; default node's 30 000. */
+  /** Ms between two checks of `headersTimeout` and `requestTimeout`; default 30 000. */
   readonly connectionsCheckingInterval?: number;
   /** The most bytes of request headers; more answers 431. Default node's (16 KiB). */
   readonly maxHeaderSize?: number;
@@ -392,7 +396,14 @@ function isPositiveInteger(value: unknown): boolean {
 }
 
 function resolveHttp1Limits(options: ServeOptions): Http1Limits {
-  const { headersTimeout, requestTimeout, keepAliveTimeout, connectionsCheckingInterval, maxHeaderSize } = options;
+  // rxserve's own defaults, given to node on every line rather than left to each line's own.
+  const {
+    headersTimeout = 60_000,
+    requestTimeout = 300_000,
+    keepAliveTimeout = 65_000,
+    connectionsCheckingInterval = 30_000,
+    maxHeaderSize,
+  } = options;
   const timeouts = { headersTimeout, requestTimeout, keepAliveTimeout, connectionsCheckingInterval };
   for (const [name, value] of Object.entries(timeouts)) {
     check(name, value === undefined || (Number.isInteger(value) && value >= 0), 'an integer >= 0 (ms)', value);
@@ -404,11 +415,10 @@ function resolveHttp1Limits(options: ServeOptions): Http1Limits {
     maxHeaderSize,
   );
   // node throws at createServer otherwise, which would be later than this call.
-  const effectiveRequestTimeout = requestTimeout ?? 300_000;
   check(
     'headersTimeout',
-    !headersTimeout || !effectiveRequestTimeout || headersTimeout <= effectiveRequestTimeout,
-    `at most \`requestTimeout\` (${effectiveRequestTimeout})`,
+    !headersTimeout || !requestTimeout || headersTimeout <= requestTimeout,
+    `at most \`requestTimeout\` (${requestTimeout})`,
     headersTimeout,
   );
   return { ...timeouts, maxHeaderSize };

@@ -4,7 +4,7 @@ import { EMPTY, Observable, type SchedulerLike, mergeMap, of } from 'rxjs';
 import { ClientError, PEER_GONE_CODES, TlsError } from './errors.js';
 import type { ErrorEvent } from './events.js';
 import { handoff, handshakeTimeoutOf } from './handoff.js';
-import { rememberRemote, remoteOf } from './node-internals.js';
+import { markHandshakeDone, rememberRemote, remoteOf } from './node-internals.js';
 import type { Protocol } from './protocol.js';
 
 /**
@@ -108,12 +108,9 @@ function handshake(
       }
       subscriber.complete();
     });
-    // 'secure' is what a server-side TLSSocket emits when the handshake is done; tls.Server
-    // listens to it too, and clears `secureConnecting` before emitting 'secureConnection'
-    // (onServerSocketSecure in node's lib/_tls_wrap.js). An http2 session waits for a
-    // 'secureConnect' that a server socket never emits while that flag is still set.
+    // 'secure' is what a server-side TLSSocket emits when the handshake is done.
     const onSecure = (): void => {
-      (secure as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
+      markHandshakeDone(secure);
       handedOver = true;
       subscriber.next(secure);
       subscriber.complete();

@@ -76,6 +76,14 @@ describe('hostile input', () => {
     await stillServes(server.url);
   });
 
+  it('keeps an idle keep-alive connection 65 s by default, on every node line, and says so in Keep-Alive', async () => {
+    const server = await start({ handler: () => ({ body: 'fine' }) });
+    const client = await raw(server.port);
+    client.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const received = await client.receive('fine');
+    expect(received.toLowerCase()).to.include('keep-alive: timeout=65');
+  });
+
   it('closes an idle keep-alive connection after `keepAliveTimeout`', async () => {
     const server = await start({ handler: () => ({ body: 'fine' }), keepAliveTimeout: 50 });
     const client = await raw(server.port);

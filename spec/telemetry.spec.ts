@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
 import { connect as http2Connect } from 'node:http2';
+import type { IncomingMessage } from 'node:http';
+import { connect as tlsConnect } from 'node:tls';
 import { Agent, get as httpsGet } from 'node:https';
 import { Subject } from 'rxjs';
 import { WebSocket } from 'ws';
@@ -75,14 +77,21 @@ describe('drain telemetry counts each connection as what it speaks now', () => {
       websocket: (messages$) => messages$,
       shutdown$,
     });
-    const session = http2Connect(server.url, { ca: cert });
+    // Its own TLS socket, to wait for its close: a session's `socket` is a proxy that
+    // refuses listeners.
+    const h2Socket = tlsConnect({ port: server.port, host: '127.0.0.1', ca: cert, servername: 'localhost', ALPNProtocols: ['h2'] });
+    const session = http2Connect(server.url, { createConnection: () => h2Socket });
     session.on('error', () => undefined);
     const stream = session.request({ ':path': '/held' });
     stream.on('error', () => undefined);
     await handled.promise;
     const ws = new WebSocket(`${server.url.replace('https', 'wss')}/chat`, { ca: cert });
     ws.on('error', () => undefined);
-    await once(ws, 'open');
+    // ws emits 'open' in the same turn as 'upgrade': both are listened to first.
+    const opened = once(ws, 'open');
+    const [upgrade] = (await once(ws, 'upgrade')) as [IncomingMessage];
+    await opened;
+    // A paused client reads nothing, so the close frame is never answered.
     ws.pause();
     // An idle HTTP/1.1 connection over TLS, closed at the accept stop: that close is what a
     // `remaining` event reports.
@@ -98,8 +107,14 @@ describe('drain telemetry counts each connection as what it speaks now', () => {
     expect(remaining.byProtocol).to.deep.equal({ http2: 1, websocket: 1 });
     shutdown$.next();
     expect((await server.next('closed')).forced).to.equal(2);
-    ws.resume();
-    ws.terminate();
+    // The server destroyed both; their sockets (a paused WebSocket's says nothing) are let go.
+    await Promise.all(
+      [upgrade.socket, h2Socket].map((socket) => {
+        const closed = socket.closed ? undefined : new Promise((resolve) => socket.once('close', resolve));
+        socket.destroy();
+        return closed;
+      }),
+    );
     session.destroy();
   });
 });
