@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { RxServeError } from './errors.js';
-import type { ConnectionInfo } from './graceful.js';
+import type { ConnectionInfo } from './shutdown/graceful-shutdown.js';
 
 /**
  * The first event of a server: it is bound and accepting.

@@ -5,31 +5,31 @@
  * @module rxserve
  */
 export { serve } from './serve.js';
-export { fromSignals } from './signals.js';
-export { fromMessages } from './messages.js';
-export { shutdownSignals } from './shutdown-signals.js';
-export { exitOnClose } from './exit-on-close.js';
-export { GracefulShutdown, type GracefulConnection, type ConnectionInfo, type RequestInfo } from './graceful.js';
-export { fromCloseEvent } from './close-event.js';
-export { drain, type DrainOptions, type DrainResult } from './drain.js';
-export { shutdownSequence, type ShutdownSequenceOptions, type ShutdownSequenceEvent } from './shutdown-sequence.js';
-export type { HealthOptions } from './health.js';
-export { listen, type ListenEvent, type ListenOptions } from './listen.js';
+export { fromSignals } from './shutdown/signals.js';
+export { fromMessages } from './shutdown/messages.js';
+export { shutdownSignals } from './shutdown/shutdown-signals.js';
+export { exitOnClose } from './shutdown/exit-on-close.js';
+export { GracefulShutdown, type GracefulConnection, type ConnectionInfo, type RequestInfo } from './shutdown/graceful-shutdown.js';
+export { fromCloseEvent } from './shutdown/close-event.js';
+export { drain, type DrainOptions, type DrainResult } from './shutdown/drain.js';
+export { shutdownSequence, type ShutdownSequenceOptions, type ShutdownSequenceEvent } from './shutdown/shutdown-sequence.js';
+export type { HealthOptions } from './handlers/health.js';
+export { listen, type ListenEvent, type ListenOptions } from './accept/listen.js';
 export type { ServeOptions, Http1Limits } from './options.js';
-export type { RequestListener } from './listener.js';
-export { router, type Routes, type RouteHandler, type RouteContext } from './router.js';
-export { readBytes, readText, readJson, type BodyOptions } from './body.js';
+export type { RequestListener } from './handlers/listener.js';
+export { router, type Routes, type RouteHandler, type RouteContext } from './handlers/router.js';
+export { readBytes, readText, readJson, type BodyOptions } from './handlers/body.js';
 export type { ServeProtocol } from './options.js';
-export type { Handler, RequestContext, ServerRequest } from './respond.js';
-export type { Reply, ReplyBody } from './reply.js';
+export type { Handler, RequestContext, ServerRequest } from './handlers/respond.js';
+export type { Reply, ReplyBody } from './handlers/reply.js';
 export type {
   BufferFullPolicy,
   WebSocketContext,
   WebSocketHandler,
   WebSocketMessage,
   WebSocketOutput,
-} from './websocket-connection.js';
-export type { WebSocketRoutes } from './websocket.js';
+} from './websocket/connection.js';
+export type { WebSocketRoutes } from './websocket/upgrade.js';
 export type {
   ServerEvent,
   ListeningEvent,

@@ -1,12 +1,12 @@
 import type { SecureContextOptions } from 'node:tls';
 import { NEVER, type ObservableInput, type SchedulerLike, asyncScheduler } from 'rxjs';
 import { InvalidOptionError } from './errors.js';
-import type { HealthConfig, HealthOptions } from './health.js';
-import { isObservableInput } from './reply.js';
-import type { RequestListener } from './listener.js';
-import type { Handler } from './respond.js';
-import type { WebSocketRoutes } from './websocket.js';
-import type { BufferFullPolicy, WebSocketHandler } from './websocket-connection.js';
+import type { HealthConfig, HealthOptions } from './handlers/health.js';
+import { isObservableInput } from './handlers/reply.js';
+import type { RequestListener } from './handlers/listener.js';
+import type { Handler } from './handlers/respond.js';
+import type { WebSocketRoutes } from './websocket/upgrade.js';
+import type { BufferFullPolicy, WebSocketHandler } from './websocket/connection.js';
 
 /**
  * Options of {@link serve}. Exactly one of `handler` and `listener` is required.

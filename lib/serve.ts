@@ -1,21 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EMPTY, Observable, mergeMap, of, tap } from 'rxjs';
-import { autoProtocol } from './auto.js';
+import { autoProtocol } from './protocols/auto.js';
 import type { ErrorEvent, ServerEvent } from './events.js';
-import { GracefulShutdown } from './graceful.js';
-import { healthCheck } from './health.js';
-import { type Http1Options, http1Protocol } from './http1.js';
-import { http2Protocol } from './http2.js';
-import { type ListenEvent, listen } from './listen.js';
-import { callListener } from './listener.js';
+import { GracefulShutdown } from './shutdown/graceful-shutdown.js';
+import { healthCheck } from './handlers/health.js';
+import { type Http1Options, http1Protocol } from './protocols/http1.js';
+import { http2Protocol } from './protocols/http2.js';
+import { type ListenEvent, listen } from './accept/listen.js';
+import { callListener } from './handlers/listener.js';
 import { type ServeConfig, type ServeOptions, resolveServeOptions } from './options.js';
-import { orchestrate } from './orchestrate.js';
-import type { Protocol } from './protocol.js';
-import type { ServerResponseLike } from './reply.js';
-import { type ServerRequest, respond } from './respond.js';
-import { loadSecureContext, tlsProtocol } from './tls.js';
-import { websocketUpgrade } from './websocket.js';
+import { orchestrate } from './shutdown/orchestrate.js';
+import type { Protocol } from './protocols/protocol.js';
+import type { ServerResponseLike } from './handlers/reply.js';
+import { type ServerRequest, respond } from './handlers/respond.js';
+import { loadSecureContext, tlsProtocol } from './protocols/tls.js';
+import { websocketUpgrade } from './websocket/upgrade.js';
 
 /**
  * A server as a cold Observable of its events. Subscribing binds and listens; the first

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { expect } from 'chai';
 import { Subject } from 'rxjs';
 import sinon from 'sinon';
-import { HTTP2_PREFACE } from '../lib/auto.js';
+import { HTTP2_PREFACE } from '../lib/protocols/auto.js';
 import type { ServerEvent } from '../lib/index.js';
 import type { ServeOptions } from '../lib/options.js';
 import { certificate } from './support/certificates.js';

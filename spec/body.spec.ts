@@ -2,9 +2,9 @@ import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import { firstValueFrom, map } from 'rxjs';
 import { request } from 'undici';
-import { readBytes, readJson, readText } from '../lib/body.js';
+import { readBytes, readJson, readText } from '../lib/handlers/body.js';
 import { InvalidOptionError } from '../lib/errors.js';
-import type { ServerRequest } from '../lib/respond.js';
+import type { ServerRequest } from '../lib/handlers/respond.js';
 import { agent, closeEverything, raw, start } from './support/serving.js';
 
 function fakeRequest(headers: Record<string, string> = {}): PassThrough & ServerRequest {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { EventEmitter } from 'node:events';
 import { lastValueFrom, toArray } from 'rxjs';
 import sinon from 'sinon';
-import { CloseEvent } from '../lib/close-event.js';
+import { CloseEvent } from '../lib/shutdown/close-event.js';
 import { GracefulShutdown, fromCloseEvent } from '../lib/index.js';
 
 describe('fromCloseEvent', () => {

@@ -3,9 +3,9 @@ import { Subject, filter, firstValueFrom } from 'rxjs';
 import sinon from 'sinon';
 import { request } from 'undici';
 import { HandlerError, HttpError } from '../lib/errors.js';
-import { failRequest } from '../lib/failure.js';
-import type { ServerRequest } from '../lib/respond.js';
-import type { ServerResponseLike } from '../lib/reply.js';
+import { failRequest } from '../lib/handlers/failure.js';
+import type { ServerRequest } from '../lib/handlers/respond.js';
+import type { ServerResponseLike } from '../lib/handlers/reply.js';
 import { agent, closeEverything, start } from './support/serving.js';
 
 describe('failure', () => {

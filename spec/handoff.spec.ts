@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { EMPTY, NEVER, Subject, firstValueFrom, of } from 'rxjs';
-import { handoff } from '../lib/handoff.js';
+import { handoff } from '../lib/protocols/handoff.js';
 import type { GracefulConnection } from '../lib/index.js';
 import { fakeConnection } from './support/fake-connection.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { map } from 'rxjs';
 import { request } from 'undici';
-import { readText } from '../lib/body.js';
+import { readText } from '../lib/handlers/body.js';
 import { type ClientError, InvalidOptionError } from '../lib/errors.js';
 import { serve } from '../lib/serve.js';
 import { agent, closeEverything, raw, start } from './support/serving.js';

@@ -3,7 +3,7 @@ import { Server } from 'node:http';
 import { type AddressInfo, type Socket, connect, createServer } from 'node:net';
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { http1Protocol } from '../lib/http1.js';
+import { http1Protocol } from '../lib/protocols/http1.js';
 import { closed, noTcpHandlesLeft } from './support/server.js';
 
 describe('http1Protocol.close()', () => {

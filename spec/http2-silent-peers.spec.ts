@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Subject } from 'rxjs';
 import sinon from 'sinon';
-import { HTTP2_PEER_TIMEOUT } from '../lib/http2.js';
+import { HTTP2_PEER_TIMEOUT } from '../lib/protocols/http2.js';
 import type { ServeOptions, ServerEvent } from '../lib/index.js';
 import { certificate } from './support/certificates.js';
 import { type Child, start as startChild } from './support/child.js';

@@ -4,7 +4,7 @@ import { type Socket, connect } from 'node:net';
 import { once } from 'node:events';
 import { Subject } from 'rxjs';
 import sinon from 'sinon';
-import { IdleSweep } from '../lib/idle-sweep.js';
+import { IdleSweep } from '../lib/protocols/idle-sweep.js';
 import { get, noTcpHandlesLeft, signal, startServer, type TestServer } from './support/server.js';
 
 const microtask = (): Promise<void> => new Promise((resolve) => queueMicrotask(resolve));

@@ -5,7 +5,7 @@ import { filter, firstValueFrom } from 'rxjs';
 import { request } from 'undici';
 import { serve } from '../lib/index.js';
 import { InvalidOptionError } from '../lib/errors.js';
-import type { RequestListener } from '../lib/listener.js';
+import type { RequestListener } from '../lib/handlers/listener.js';
 import { agent, closeEverything, start } from './support/serving.js';
 
 /** A promise with its resolve, for a response the test lets go of when it wants. */

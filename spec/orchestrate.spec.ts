@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { tap } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { GracefulShutdown } from '../lib/index.js';
-import { orchestrate } from '../lib/orchestrate.js';
+import { orchestrate } from '../lib/shutdown/orchestrate.js';
 import { FakeConnection } from '../lib/testing/index.js';
 
 describe('orchestrate', () => {

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { type Socket, connect, createServer } from 'node:net';
 import { expect } from 'chai';
-import { refuseUpgrade } from '../lib/refuse-upgrade.js';
+import { refuseUpgrade } from '../lib/protocols/refuse-upgrade.js';
 
 describe('refuseUpgrade', () => {
   it('writes a complete HTTP answer, then closes the socket', async () => {

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { Observable, lastValueFrom } from 'rxjs';
 import { request } from 'undici';
 import { InvalidReplyError } from '../lib/errors.js';
-import { type Reply, writeReply } from '../lib/reply.js';
+import { type Reply, writeReply } from '../lib/handlers/reply.js';
 import { agent, closeEverything, raw, start } from './support/serving.js';
 
 const CHUNK = 64 * 1024;

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { expect } from 'chai';
 import { NEVER, Observable, Subject, finalize, from, of, throwError } from 'rxjs';
 import { request } from 'undici';
-import type { Handler, RequestContext } from '../lib/respond.js';
+import type { Handler, RequestContext } from '../lib/handlers/respond.js';
 import { HttpError } from '../lib/errors.js';
 import { agent, closeEverything, raw, start } from './support/serving.js';
 

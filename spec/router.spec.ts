@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { NEVER, firstValueFrom, from, isObservable } from 'rxjs';
 import { request } from 'undici';
 import { InvalidOptionError } from '../lib/errors.js';
-import type { Reply } from '../lib/reply.js';
-import type { Handler, RequestContext, ServerRequest } from '../lib/respond.js';
-import { type RouteContext, router } from '../lib/router.js';
+import type { Reply } from '../lib/handlers/reply.js';
+import type { Handler, RequestContext, ServerRequest } from '../lib/handlers/respond.js';
+import { type RouteContext, router } from '../lib/handlers/router.js';
 import { agent, closeEverything, raw, start } from './support/serving.js';
 
 const ctx: RequestContext = { draining$: NEVER, signal: new AbortController().signal };

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { request } from 'undici';
 import { events } from '../demos/sse.js';
-import { router } from '../lib/router.js';
+import { router } from '../lib/handlers/router.js';
 import { agent, closeEverything, start } from './support/serving.js';
 
 describe('the SSE demo', () => {

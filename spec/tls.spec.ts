@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { expect } from 'chai';
 import { Subject, firstValueFrom, toArray } from 'rxjs';
 import sinon from 'sinon';
-import { MAX_STREAM_ID } from '../lib/http2.js';
+import { MAX_STREAM_ID } from '../lib/protocols/http2.js';
 import { type ServerEvent, TlsError, serve } from '../lib/index.js';
 import type { ServeOptions } from '../lib/options.js';
 import { certificate } from './support/certificates.js';

@@ -9,7 +9,7 @@ import {
   from,
   take,
 } from 'rxjs';
-import type { GracefulConnection } from '../graceful.js';
+import type { GracefulConnection } from '../shutdown/graceful-shutdown.js';
 
 /**
  * One call a {@link FakeConnection} received, stamped with its scheduler's clock (the

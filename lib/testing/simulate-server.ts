@@ -10,9 +10,9 @@ import {
   ignoreElements,
   tap,
 } from 'rxjs';
-import { type GracefulConnection, GracefulShutdown } from '../graceful.js';
-import { orchestrate } from '../orchestrate.js';
-import type { ShutdownSequenceEvent } from '../shutdown-sequence.js';
+import { type GracefulConnection, GracefulShutdown } from '../shutdown/graceful-shutdown.js';
+import { orchestrate } from '../shutdown/orchestrate.js';
+import type { ShutdownSequenceEvent } from '../shutdown/shutdown-sequence.js';
 
 /**
  * What {@link simulateServer} runs: `serve()`'s orchestration with the sockets taken out.

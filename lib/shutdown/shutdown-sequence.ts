@@ -17,8 +17,8 @@ import {
   timer,
 } from 'rxjs';
 import { drain } from './drain.js';
-import type { ClosedEvent, DrainingEvent, OverdueEvent, RemainingEvent, ShutdownEvent } from './events.js';
-import type { GracefulShutdown } from './graceful.js';
+import type { ClosedEvent, DrainingEvent, OverdueEvent, RemainingEvent, ShutdownEvent } from '../events.js';
+import type { GracefulShutdown } from './graceful-shutdown.js';
 
 /**
  * The timing of a {@link shutdownSequence}.

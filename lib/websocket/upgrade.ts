@@ -1,16 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type ServerOptions, WebSocketServer } from 'ws';
-import { ClientError } from './errors.js';
-import type { GracefulConnection } from './graceful.js';
+import { ClientError } from '../errors.js';
+import type { GracefulConnection } from '../shutdown/graceful-shutdown.js';
 import { Heartbeat } from './heartbeat.js';
-import { remoteOf } from './node-internals.js';
-import { refuseUpgrade } from './refuse-upgrade.js';
+import { remoteOf } from '../node-internals.js';
+import { refuseUpgrade } from '../protocols/refuse-upgrade.js';
 import {
   WebSocketConnection,
   type WebSocketConnectionOptions,
   type WebSocketHandler,
-} from './websocket-connection.js';
+} from './connection.js';
 
 /**
  * WebSocket endpoints by path (the request's pathname, query left out): more than one

@@ -1,7 +1,7 @@
 import { type AddressInfo, type Socket, createServer } from 'node:net';
 import { Observable } from 'rxjs';
-import { AcceptError, ListenError } from './errors.js';
-import { rememberRemote } from './node-internals.js';
+import { AcceptError, ListenError } from '../errors.js';
+import { rememberRemote } from '../node-internals.js';
 
 /**
  * What a listening socket tells: it is bound, a connection arrived, or an accept failed.

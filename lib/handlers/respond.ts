@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import { type Observable, type ObservableInput, concatMap, from, take, throwIfEmpty } from 'rxjs';
-import { InvalidReplyError } from './errors.js';
-import type { ErrorEvent } from './events.js';
+import { InvalidReplyError } from '../errors.js';
+import type { ErrorEvent } from '../events.js';
 import { failRequest as fail } from './failure.js';
 import { type Reply, type ServerResponseLike, isObservableInput, startReply, writeReply } from './reply.js';
 

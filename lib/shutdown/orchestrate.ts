@@ -1,5 +1,5 @@
 import { type Observable, type ObservableInput, type SchedulerLike, connect, filter, merge, takeUntil } from 'rxjs';
-import type { GracefulShutdown } from './graceful.js';
+import type { GracefulShutdown } from './graceful-shutdown.js';
 import { type ShutdownSequenceEvent, shutdownSequence } from './shutdown-sequence.js';
 
 /**

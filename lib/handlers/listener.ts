@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ErrorEvent } from './events.js';
+import type { ErrorEvent } from '../events.js';
 import { failRequest } from './failure.js';
 
 /**

@@ -2,13 +2,13 @@ import { type IncomingMessage, type ServerOptions, type ServerResponse, createSe
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type Observable, type SchedulerLike, Subscription, asyncScheduler } from 'rxjs';
-import { fromCloseEvent } from './close-event.js';
-import { ClientError, PEER_GONE_CODES } from './errors.js';
+import { fromCloseEvent } from '../shutdown/close-event.js';
+import { ClientError, PEER_GONE_CODES } from '../errors.js';
 import { IdleSweep } from './idle-sweep.js';
-import { armPrivateServer, closeQueuedResponse, handSocketTo, remoteOf } from './node-internals.js';
-import type { ErrorEvent } from './events.js';
-import type { ConnectionInfo, GracefulConnection } from './graceful.js';
-import type { Http1Limits } from './options.js';
+import { armPrivateServer, closeQueuedResponse, handSocketTo, remoteOf } from '../node-internals.js';
+import type { ErrorEvent } from '../events.js';
+import type { ConnectionInfo, GracefulConnection } from '../shutdown/graceful-shutdown.js';
+import type { Http1Limits } from '../options.js';
 import type { Protocol } from './protocol.js';
 import { refuseUpgrade } from './refuse-upgrade.js';
 

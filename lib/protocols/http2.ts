@@ -8,12 +8,12 @@ import {
 } from 'node:http2';
 import type { Socket } from 'node:net';
 import { type Observable, type SchedulerLike, Subscription, asyncScheduler } from 'rxjs';
-import { fromCloseEvent } from './close-event.js';
-import { ClientError, PEER_GONE_CODES } from './errors.js';
-import type { ErrorEvent } from './events.js';
-import type { ConnectionInfo, GracefulConnection } from './graceful.js';
+import { fromCloseEvent } from '../shutdown/close-event.js';
+import { ClientError, PEER_GONE_CODES } from '../errors.js';
+import type { ErrorEvent } from '../events.js';
+import type { ConnectionInfo, GracefulConnection } from '../shutdown/graceful-shutdown.js';
 import { type HandoffTimeout, handshakeTimeoutOf } from './handoff.js';
-import { captureHttp2Session, remoteOf } from './node-internals.js';
+import { captureHttp2Session, remoteOf } from '../node-internals.js';
 import type { Protocol } from './protocol.js';
 
 /**

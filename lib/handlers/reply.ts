@@ -2,7 +2,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import { Readable } from 'node:stream';
 import { EMPTY, Observable, type ObservableInput, concat, concatMap, defer, from, isObservable } from 'rxjs';
-import { InvalidReplyError } from './errors.js';
+import { InvalidReplyError } from '../errors.js';
 
 /**
  * A response body: bytes or text at once, or a stream of chunks.

@@ -1,5 +1,5 @@
 import { Observable, map } from 'rxjs';
-import { BodyTooLargeError, InvalidJsonError, InvalidOptionError } from './errors.js';
+import { BodyTooLargeError, InvalidJsonError, InvalidOptionError } from '../errors.js';
 import type { ServerRequest } from './respond.js';
 
 /**

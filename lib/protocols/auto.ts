@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { Observable, type SchedulerLike, map } from 'rxjs';
-import type { ErrorEvent } from './events.js';
+import type { ErrorEvent } from '../events.js';
 import { handoff, handshakeTimeoutOf } from './handoff.js';
 import type { Protocol } from './protocol.js';
 

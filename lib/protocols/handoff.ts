@@ -1,10 +1,10 @@
 import type { Socket } from 'node:net';
 import { type Observable, type SchedulerLike, Subscription, asyncScheduler } from 'rxjs';
-import { fromCloseEvent } from './close-event.js';
-import { slowClientError } from './errors.js';
-import type { ErrorEvent } from './events.js';
-import type { ConnectionInfo, GracefulConnection } from './graceful.js';
-import { remoteOf } from './node-internals.js';
+import { fromCloseEvent } from '../shutdown/close-event.js';
+import { slowClientError } from '../errors.js';
+import type { ErrorEvent } from '../events.js';
+import type { ConnectionInfo, GracefulConnection } from '../shutdown/graceful-shutdown.js';
+import { remoteOf } from '../node-internals.js';
 
 /**
  * A connection whose protocol is not known yet (a TLS handshake, a peek at the first

@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import { InvalidOptionError } from './errors.js';
+import { InvalidOptionError } from '../errors.js';
 
 /**
  * Emits each IPC message from the parent process that equals one of `messages`, while

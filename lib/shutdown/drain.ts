@@ -13,7 +13,7 @@ import {
   take,
   timer,
 } from 'rxjs';
-import type { GracefulShutdown } from './graceful.js';
+import type { GracefulShutdown } from './graceful-shutdown.js';
 
 /**
  * How a drain ended.

@@ -1,5 +1,5 @@
 import type { ObservableInput } from 'rxjs';
-import { HttpError, InvalidOptionError } from './errors.js';
+import { HttpError, InvalidOptionError } from '../errors.js';
 import type { Reply } from './reply.js';
 import type { Handler, RequestContext, ServerRequest } from './respond.js';
 

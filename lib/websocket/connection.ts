@@ -12,11 +12,11 @@ import {
   takeWhile,
 } from 'rxjs';
 import { WebSocket, type RawData } from 'ws';
-import { fromCloseEvent } from './close-event.js';
-import { ClientError, HandlerError, InvalidReplyError } from './errors.js';
-import type { ErrorEvent } from './events.js';
-import type { ConnectionInfo, GracefulConnection } from './graceful.js';
-import { remoteOf } from './node-internals.js';
+import { fromCloseEvent } from '../shutdown/close-event.js';
+import { ClientError, HandlerError, InvalidReplyError } from '../errors.js';
+import type { ErrorEvent } from '../events.js';
+import type { ConnectionInfo, GracefulConnection } from '../shutdown/graceful-shutdown.js';
+import { remoteOf } from '../node-internals.js';
 
 /**
  * A message as the handler receives it: a `string` for a text frame, a `Buffer` for a

@@ -1,10 +1,10 @@
 import type { Socket } from 'node:net';
 import { type SecureContext, type SecureContextOptions, TLSSocket, createSecureContext } from 'node:tls';
 import { EMPTY, Observable, type SchedulerLike, mergeMap, of } from 'rxjs';
-import { ClientError, PEER_GONE_CODES, TlsError } from './errors.js';
-import type { ErrorEvent } from './events.js';
+import { ClientError, PEER_GONE_CODES, TlsError } from '../errors.js';
+import type { ErrorEvent } from '../events.js';
 import { handoff, handshakeTimeoutOf } from './handoff.js';
-import { markHandshakeDone, rememberRemote, remoteOf } from './node-internals.js';
+import { markHandshakeDone, rememberRemote, remoteOf } from '../node-internals.js';
 import type { Protocol } from './protocol.js';
 
 /**

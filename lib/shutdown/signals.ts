@@ -1,6 +1,6 @@
 import { constants } from 'node:os';
 import { Observable } from 'rxjs';
-import { InvalidOptionError } from './errors.js';
+import { InvalidOptionError } from '../errors.js';
 
 /**
  * Emits the name of each of `signals` the process receives, while subscribed.

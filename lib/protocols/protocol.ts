@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { GracefulConnection } from './graceful.js';
+import type { GracefulConnection } from '../shutdown/graceful-shutdown.js';
 
 /**
  * A protocol's side of the accept loop: it takes each accepted socket and returns the

@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { type MonoTypeOperatorFunction, tap } from 'rxjs';
-import type { ServerEvent } from './events.js';
+import type { ServerEvent } from '../events.js';
 
 /**
  * Lets the process end by itself, with an exit code that says how the server closed:
