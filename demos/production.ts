@@ -36,8 +36,8 @@ serve({
           console.log(`listening on ${event.url} (pid ${process.pid})`);
           process.send?.('ready'); // pm2's wait_ready; a cluster primary waits on 'listening' instead
           break;
-        case 'draining':
-          console.log(`draining: readiness fails, still serving ${event.open} connection(s)`);
+        case 'stopping':
+          console.log(`stopping: readiness fails, still serving ${event.open} connection(s)`);
           break;
         case 'shutdown':
           console.log(`shutdown: accepts stopped, ${event.open} connection(s) open`);

@@ -194,11 +194,6 @@ export class ClientError extends RxServeError {
 /**
  * The {@link ClientError} of a client too slow to begin (`handshakeTimeout`), with `code` as
  * its cause's code, as node would have said it.
- *
- * @example
- * ```ts
- * report({ type: 'error', error: slowClientError('ERR_TLS_HANDSHAKE_TIMEOUT', 'TLS handshake not done within 60000 ms') });
- * ```
  */
 export function slowClientError(code: string, message: string): ClientError {
   return new ClientError(Object.assign(new Error(message), { code }));
@@ -207,11 +202,6 @@ export function slowClientError(code: string, message: string): ClientError {
 /**
  * Socket error codes that only say the peer went away (a reset, a broken pipe): such a
  * connection is closed quietly, not reported as a {@link ClientError}.
- *
- * @example
- * ```ts
- * socket.on('error', (e) => PEER_GONE_CODES.has(e.code ?? '') || report(new ClientError(e)));
- * ```
  */
 export const PEER_GONE_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { RxServeError } from './errors.js';
-import type { ConnectionInfo } from './shutdown/graceful-shutdown.js';
+import type { ConnectionInfo } from './shutdown/connection.js';
 
 /**
  * The first event of a server: it is bound and accepting.
@@ -18,22 +18,24 @@ export interface ListeningEvent {
 }
 
 /**
- * Shutdown was signalled: readiness now fails (503) so load balancers stop sending, while
- * the server keeps accepting and serving for `drainDelay` ms; then comes `shutdown`.
+ * The signal: shutdown$ emitted. Readiness now fails (503) so load balancers stop sending,
+ * and every HTTP/1.1 response asks its client to reconnect (`Connection: close`), while the
+ * server keeps accepting and serving for `drainDelay` ms; then comes `shutdown`.
  *
  * @example
  * ```ts
- * server$.subscribe((e) => e.type === 'draining' && console.log('readiness failing'));
+ * server$.subscribe((e) => e.type === 'stopping' && console.log('readiness failing'));
  * ```
  */
-export interface DrainingEvent {
-  readonly type: 'draining';
+export interface StoppingEvent {
+  readonly type: 'stopping';
   /** Connections open at the moment shutdown was signalled. */
   readonly open: number;
 }
 
 /**
- * Graceful shutdown began: accepts are stopped and every connection was told to drain.
+ * The accept stop: accepts are stopped (new connects are refused) and every connection is
+ * told to drain; `ctx.draining$` emits. Comes `drainDelay` after `stopping`.
  *
  * @example
  * ```ts
@@ -116,13 +118,13 @@ export interface ErrorEvent {
   readonly error: RxServeError;
   /** The request being served, when there was one. */
   readonly request?: { readonly method: string; readonly url: string };
-  /** The peer of the connection, when there was one. */
-  readonly remote?: { readonly address: string | undefined; readonly port: number | undefined };
+  /** The peer of the connection, as it was accepted, when there was one. */
+  readonly remote?: Remote;
 }
 
 /**
  * Everything `serve()` tells its subscriber, discriminated by `type`, in this order:
- * `listening`, then on shutdown `draining` → `shutdown` → `remaining`* → `overdue`? →
+ * `listening`, then on shutdown `stopping` → `shutdown` → `remaining`* → `overdue`? →
  * `closed`; `error` at any time.
  *
  * @example
@@ -134,9 +136,22 @@ export interface ErrorEvent {
  */
 export type ServerEvent =
   | ListeningEvent
-  | DrainingEvent
+  | StoppingEvent
   | ShutdownEvent
   | RemainingEvent
   | OverdueEvent
   | ClosedEvent
   | ErrorEvent;
+
+/**
+ * The peer of a connection: its address and port, as they were when it was accepted.
+ *
+ * @example
+ * ```ts
+ * const remote: Remote = { address: '10.0.0.7', port: 51234 };
+ * ```
+ */
+export interface Remote {
+  readonly address: string | undefined;
+  readonly port: number | undefined;
+}

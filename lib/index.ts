@@ -9,10 +9,9 @@ export { fromSignals } from './shutdown/signals.js';
 export { fromMessages } from './shutdown/messages.js';
 export { shutdownSignals } from './shutdown/shutdown-signals.js';
 export { exitOnClose } from './shutdown/exit-on-close.js';
-export { GracefulShutdown, type GracefulConnection, type ConnectionInfo, type RequestInfo } from './shutdown/graceful-shutdown.js';
-export { fromCloseEvent } from './shutdown/close-event.js';
+export { GracefulShutdown } from './shutdown/graceful-shutdown.js';
+export type { GracefulConnection, ConnectionInfo, RequestInfo } from './shutdown/connection.js';
 export { drain, type DrainOptions, type DrainResult } from './shutdown/drain.js';
-export { shutdownSequence, type ShutdownSequenceOptions, type ShutdownSequenceEvent } from './shutdown/shutdown-sequence.js';
 export type { HealthOptions } from './handlers/health.js';
 export { listen, type ListenEvent, type ListenOptions } from './accept/listen.js';
 export type { ServeOptions, Http1Limits } from './options.js';
@@ -33,12 +32,13 @@ export type { WebSocketRoutes } from './websocket/upgrade.js';
 export type {
   ServerEvent,
   ListeningEvent,
-  DrainingEvent,
+  StoppingEvent,
   ShutdownEvent,
   RemainingEvent,
   OverdueEvent,
   ClosedEvent,
   ErrorEvent,
+  Remote,
 } from './events.js';
 export {
   RxServeError,

@@ -3,6 +3,7 @@ import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import type { Remote } from './events.js';
 
 /**
  * What rxserve relies on in node that node does not document, one function each, with the
@@ -18,11 +19,6 @@ const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
  * Whether node closes a response still queued behind another (HTTP/1.1 pipelining) when
  * its socket closes: from node 24 its `socketOnClose` destroys them (`abortOutgoing`), and
  * each emits `'close'` a tick later; before, such a response never emits `'close'`.
- *
- * @example
- * ```ts
- * if (!QUEUED_RESPONSES_CLOSE_WITH_SOCKET) res.emit('close');
- * ```
  */
 export const QUEUED_RESPONSES_CLOSE_WITH_SOCKET = NODE_MAJOR >= 24;
 
@@ -30,11 +26,6 @@ export const QUEUED_RESPONSES_CLOSE_WITH_SOCKET = NODE_MAJOR >= 24;
  * Called as the socket of `res` closes: a response node never handed the socket (queued
  * behind another) is closed here where node will not close it itself, so whatever waits
  * for its `'close'` (the handler's unsubscription, `ctx.signal`) still hears it.
- *
- * @example
- * ```ts
- * socket.once('close', () => inFlight.forEach(closeQueuedResponse));
- * ```
  */
 export function closeQueuedResponse(res: ServerResponse): void {
   if (QUEUED_RESPONSES_CLOSE_WITH_SOCKET || res.socket !== null) return;
@@ -43,28 +34,10 @@ export function closeQueuedResponse(res: ServerResponse): void {
 }
 
 /**
- * The peer of a connection: its address and port.
- *
- * @example
- * ```ts
- * const remote: Remote = { address: '10.0.0.7', port: 51234 };
- * ```
- */
-export interface Remote {
-  readonly address: string | undefined;
-  readonly port: number | undefined;
-}
-
-/**
  * Reads the peer of a socket just accepted, so that {@link remoteOf} still knows it once
  * the socket is closed: node asks the kernel the first time `remoteAddress` is read and
  * keeps the answer (`net.Socket#_getpeername` caches it in `_peername`); a socket closed
  * before anyone asked has forgotten its peer (`{}`).
- *
- * @example
- * ```ts
- * server.on('connection', (socket) => rememberRemote(socket));
- * ```
  */
 export function rememberRemote(socket: Socket): void {
   void socket.remoteAddress;
@@ -72,11 +45,6 @@ export function rememberRemote(socket: Socket): void {
 
 /**
  * The peer of `socket`, as {@link rememberRemote} kept it.
- *
- * @example
- * ```ts
- * report({ type: 'error', error, remote: remoteOf(socket) });
- * ```
  */
 export function remoteOf(socket: Socket | Duplex | undefined): Remote {
   const { remoteAddress: address, remotePort: port } = (socket ?? {}) as Partial<Socket>;
@@ -88,12 +56,6 @@ export function remoteOf(socket: Socket | Duplex | undefined): Remote {
  * node arms its `headersTimeout`/`requestTimeout` checker and the list of connections
  * `closeIdleConnections()` walks on `'listening'` (setupConnectionsTracking), which a server
  * whose accept loop is someone else's never emits by itself.
- *
- * @example
- * ```ts
- * const server = createServer(limits);
- * armPrivateServer(server);
- * ```
  */
 export function armPrivateServer(server: HttpServer): void {
   server.emit('listening');
@@ -103,11 +65,6 @@ export function armPrivateServer(server: HttpServer): void {
  * Hands an accepted socket to a server that does not listen, as its own accept loop would:
  * node's `'connection'` listener is what sets up the socket for HTTP/1.1 (the parser, the
  * timeouts) or HTTP/2 (the session).
- *
- * @example
- * ```ts
- * handSocketTo(http1Server, socket);
- * ```
  */
 export function handSocketTo(server: HttpServer | Http2Server, socket: Duplex): void {
   server.emit('connection', socket);
@@ -117,11 +74,6 @@ export function handSocketTo(server: HttpServer | Http2Server, socket: Duplex): 
  * Hands an accepted socket to a private `http2.Server` and returns the session node made
  * for it: node's `'connection'` listener creates the session and emits `'session'`
  * synchronously (connectionListener in lib/internal/http2/core.js).
- *
- * @example
- * ```ts
- * const session = captureHttp2Session(http2Server, socket);
- * ```
  */
 export function captureHttp2Session(server: Http2Server, socket: Socket): ServerHttp2Session | undefined {
   let session: ServerHttp2Session | undefined;
@@ -138,11 +90,6 @@ export function captureHttp2Session(server: Http2Server, socket: Socket): Server
  * (onServerSocketSecure in lib/_tls_wrap.js clears `secureConnecting`): an HTTP/2 session
  * handed a socket that is still `secureConnecting` waits for a `'secureConnect'` that a
  * server-side socket never emits. Call it on the socket's `'secure'`.
- *
- * @example
- * ```ts
- * secure.once('secure', () => markHandshakeDone(secure));
- * ```
  */
 export function markHandshakeDone(secure: TLSSocket): void {
   (secure as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;

@@ -137,11 +137,6 @@ const PROTOCOLS: readonly unknown[] = ['http1', 'http2', 'auto'] satisfies Serve
 
 /**
  * {@link ServeOptions} checked and with every default filled in.
- *
- * @example
- * ```ts
- * const config: ServeConfig = resolveServeOptions({ handler });
- * ```
  */
 export interface ServeConfig {
   readonly port: number;
@@ -203,11 +198,6 @@ const KNOWN_HEALTH_OPTIONS = new Set(['readiness', 'liveness', 'retryAfter']);
 /**
  * Checks `options` and fills in the defaults; throws an {@link InvalidOptionError} naming
  * the first option that is wrong, what was expected and what came.
- *
- * @example
- * ```ts
- * resolveServeOptions({ handler, deadline: -1 }); // throws: Expected `deadline` to be ...
- * ```
  */
 export function resolveServeOptions(options: ServeOptions): ServeConfig {
   if (typeof options !== 'object' || options === null) {

@@ -10,7 +10,7 @@ import { http2Protocol } from './protocols/http2.js';
 import { type ListenEvent, listen } from './accept/listen.js';
 import { callListener } from './handlers/listener.js';
 import { type ServeConfig, type ServeOptions, resolveServeOptions } from './options.js';
-import { orchestrate } from './shutdown/orchestrate.js';
+import { lifecycle } from './shutdown/lifecycle.js';
 import type { Protocol } from './protocols/protocol.js';
 import type { ServerResponseLike } from './handlers/reply.js';
 import { type ServerRequest, respond } from './handlers/respond.js';
@@ -24,12 +24,13 @@ import { websocketUpgrade } from './websocket/upgrade.js';
  *
  * ```
  * shutdown$:  ---------s----------------
- * server$:    -l-------(ds)---r--r--(c|)    l = listening, d = draining, s = shutdown,
+ * server$:    -l-------(ts)---r--r--(c|)    l = listening, t = stopping (the signal),
+ *                                           s = shutdown (the accept stop),
  *                                           r = remaining, c = closed
  * ```
  *
- * With a `drainDelay`, `shutdown` (the accept stop) comes that long after `draining`; the
- * `deadline` counts from the signal either way (see {@link shutdownSequence}).
+ * With a `drainDelay`, `shutdown` (the accept stop) comes that long after `stopping`; the
+ * `deadline` counts from the signal either way. The phases are {@link ServerEvent}s.
  *
  * Options are checked here, synchronously: a wrong one throws an `InvalidOptionError`
  * naming it. server$ errors only when it cannot serve at all (a `ListenError`); handler and
@@ -68,7 +69,7 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
           report,
         })
       : undefined;
-    const draining$ = graceful.shuttingDown$;
+    const draining$ = graceful.draining$;
     const { handler, listener } = config;
     const respondOptions = { handler: handler!, draining$, report };
     const onRequest = (req: ServerRequest, res: ServerResponseLike): void => {
@@ -100,8 +101,8 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
       }),
     );
 
-    const lifecycle = orchestrate({
-      accepting,
+    const running = lifecycle({
+      accepts$: accepting,
       graceful,
       shutdown$: config.shutdown$,
       deadline: config.deadline,
@@ -110,13 +111,13 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
     })
       .pipe(
         tap((event) => {
-          if (event.type === 'draining') ready = false;
+          if (event.type === 'stopping') ready = false;
         }),
       )
       .subscribe(subscriber);
 
     return () => {
-      lifecycle.unsubscribe();
+      running.unsubscribe();
       graceful.destroy();
       protocol.close();
       websockets?.close();

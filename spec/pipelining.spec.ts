@@ -50,7 +50,7 @@ describe('pipelined HTTP/1.1 requests across a shutdown', () => {
     });
     const client = await raw(server.port);
     server.shutdown();
-    await server.next('draining');
+    await server.next('stopping');
     // /1 is answered, with Connection: close, before node's parser reaches /2.
     client.socket.write(pipelinedGets(2));
 

@@ -39,7 +39,7 @@ describe('serve in production (health endpoints, drainDelay, drain telemetry; en
       const before = await Promise.all([get(server.url, { agent, path: '/readyz' }), get(server.url, { agent, path: '/livez' })]);
       expect(before.map((res) => res.status)).to.deep.equal([200, 200]);
       shutdown$.next();
-      await server.next('draining');
+      await server.next('stopping');
       const during = await Promise.all([
         get(server.url, { agent, path: '/readyz' }),
         get(server.url, { agent, path: '/livez?verbose' }),
@@ -61,7 +61,7 @@ describe('serve in production (health endpoints, drainDelay, drain telemetry; en
       const shutdown$ = new Subject<void>();
       server = await startServer({ handler: () => ({ body: 'app' }), websocket: (m$) => m$, shutdown$, health: true, drainDelay: 5_000, deadline: 20_000 });
       shutdown$.next();
-      await server.next('draining');
+      await server.next('stopping');
 
       const ws = new WebSocket(server.url.replace('http', 'ws'));
       ws.on('error', () => undefined);
@@ -96,7 +96,7 @@ describe('serve in production (health endpoints, drainDelay, drain telemetry; en
       server = await startServer({ handler: () => ({ body: 'served' }), shutdown$, health: true, drainDelay: 5_000, deadline: 10_000 });
       const port = server.port;
       shutdown$.next();
-      await server.next('draining');
+      await server.next('stopping');
       await clock.tickAsync(4_999);
       const fresh = new Agent({ keepAlive: false });
       const late = await get(server.url, { agent: fresh, path: '/late' });
@@ -132,7 +132,7 @@ describe('serve in production (health endpoints, drainDelay, drain telemetry; en
       const ended = once(res, 'end');
       await firstChunk;
       shutdown$.next();
-      await server.next('draining');
+      await server.next('stopping');
       await clock.tickAsync(1_999);
       expect(body, 'still streaming during the delay').to.equal('first\n');
       expect(res.complete).to.equal(false);
@@ -201,7 +201,7 @@ describe('serve in production (health endpoints, drainDelay, drain telemetry; en
       expect(connection!.remote!.address).to.equal('127.0.0.1');
       expect(events.map((event) => event.type), 'listed before it is destroyed').to.deep.equal([
         'listening',
-        'draining',
+        'stopping',
         'shutdown',
         'overdue',
         'remaining',

@@ -107,7 +107,7 @@ describe('serve (HTTP/1.1, end to end)', () => {
       const seen: string[] = [];
       server.events.subscribe((event) => seen.push(event.type));
       shutdown$.next();
-      expect(seen.slice(1), 'synchronously, as node counts a destroyed socket closed').to.deep.equal(['draining', 'shutdown', 'remaining', 'closed']);
+      expect(seen.slice(1), 'synchronously, as node counts a destroyed socket closed').to.deep.equal(['stopping', 'shutdown', 'remaining', 'closed']);
       await Promise.all([closed(first.socket), closed(second.socket)]);
       expect(await server.next('closed')).to.deep.equal({ type: 'closed', graceful: true, drained: 2, forced: 0 });
     });
@@ -170,7 +170,7 @@ describe('serve (HTTP/1.1, end to end)', () => {
       await get(server.url, { agent });
       shutdown$.next();
       const events = await server.all();
-      expect(events.map((event) => event.type)).to.deep.equal(['listening', 'draining', 'shutdown', 'remaining', 'closed']);
+      expect(events.map((event) => event.type)).to.deep.equal(['listening', 'stopping', 'shutdown', 'remaining', 'closed']);
       expect(server.subscription.closed).to.equal(true);
     });
 

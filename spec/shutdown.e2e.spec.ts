@@ -80,7 +80,7 @@ describe('graceful shutdown, end to end', function () {
     shutdown$.next();
     const refused = await tryConnect(port);
     expect(refused).to.equal('ECONNREFUSED');
-    expect(events.map((event) => event.type)).to.deep.equal(['listening', 'draining', 'shutdown']);
+    expect(events.map((event) => event.type)).to.deep.equal(['listening', 'stopping', 'shutdown']);
   });
 
   it('closes an idle keep-alive connection at once, without any timer firing, and reports it drained', async () => {
@@ -92,7 +92,7 @@ describe('graceful shutdown, end to end', function () {
       shutdown$.next();
       await closed;
       expect(events.slice(1)).to.deep.equal([
-        { type: 'draining', open: 1 },
+        { type: 'stopping', open: 1 },
         { type: 'shutdown', open: 1 },
         { type: 'remaining', open: 0, byProtocol: {} },
         { type: 'closed', graceful: true, drained: 1, forced: 0 },
@@ -145,11 +145,11 @@ describe('graceful shutdown, end to end', function () {
       await arrived;
       shutdown$.next();
       clock.tick(4_999);
-      expect(events.map((event) => event.type)).to.deep.equal(['listening', 'draining', 'shutdown']);
+      expect(events.map((event) => event.type)).to.deep.equal(['listening', 'stopping', 'shutdown']);
       clock.tick(1);
       await closed;
       expect(events.slice(1)).to.deep.equal([
-        { type: 'draining', open: 1 },
+        { type: 'stopping', open: 1 },
         { type: 'shutdown', open: 1 },
         {
           type: 'overdue',
@@ -183,7 +183,7 @@ describe('graceful shutdown, end to end', function () {
     await closed;
     expect(events.map((event) => event.type)).to.deep.equal([
       'listening',
-      'draining',
+      'stopping',
       'shutdown',
       'overdue',
       'remaining',

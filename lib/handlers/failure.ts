@@ -14,11 +14,6 @@ import type { ServerResponseLike } from './reply.js';
  *   detail (never a stack trace), and is reported.
  * - Head already sent: the connection is destroyed, so the client cannot take the
  *   truncated body for a whole one, and the failure is reported (an HttpError too).
- *
- * @example
- * ```ts
- * promise.catch((error) => failRequest(req, res, error, report));
- * ```
  */
 export function failRequest(
   req: ServerRequest,

@@ -19,11 +19,6 @@ export interface HealthOptions {
 
 /**
  * {@link HealthOptions} with every default filled in.
- *
- * @example
- * ```ts
- * const config: HealthConfig = { readiness: '/readyz', liveness: '/livez', retryAfter: 10 };
- * ```
  */
 export type HealthConfig = Required<HealthOptions>;
 
@@ -36,11 +31,6 @@ export type HealthConfig = Required<HealthOptions>;
  *   liveness probe gets a process restarted, which a drain must not cause).
  *
  * @returns a function that answers and returns true when `req` is for a health endpoint.
- * @example
- * ```ts
- * const answerHealth = healthCheck({ readiness: '/readyz', liveness: '/livez', retryAfter: 10 }, () => ready);
- * http.on('request', (req, res) => answerHealth(req, res) || handle(req, res));
- * ```
  */
 export function healthCheck(config: HealthConfig, isReady: () => boolean): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {

@@ -18,11 +18,6 @@ export type RequestListener = (req: IncomingMessage, res: ServerResponse) => unk
 
 /**
  * What {@link callListener} needs from the server around it.
- *
- * @example
- * ```ts
- * const options: CallListenerOptions = { listener: app, report: console.error };
- * ```
  */
 export interface CallListenerOptions {
   readonly listener: RequestListener;
@@ -33,11 +28,6 @@ export interface CallListenerOptions {
  * Hands one request to a Node-style listener. A synchronous throw, or a rejection of the
  * Promise it returns (Koa's callback does), is answered and reported as a handler's
  * failure would be: 500 before the head, a destroyed connection after.
- *
- * @example
- * ```ts
- * httpServer.on('request', (req, res) => callListener(req, res, { listener: app, report }));
- * ```
  */
 export function callListener(req: IncomingMessage, res: ServerResponse, options: CallListenerOptions): void {
   const fail = (error: unknown): void => failRequest(req, res, error, options.report);

@@ -35,11 +35,6 @@ export interface Reply {
 
 /**
  * A response object rxserve writes to: HTTP/1.1's or the HTTP/2 compatibility one.
- *
- * @example
- * ```ts
- * function send(res: ServerResponseLike) { res.end('ok'); }
- * ```
  */
 export type ServerResponseLike = ServerResponse | Http2ServerResponse;
 
@@ -48,11 +43,6 @@ export type ServerResponseLike = ServerResponse | Http2ServerResponse;
  * whole body has been handed to the response; unsubscribing stops the body (its
  * Observable is unsubscribed, its stream destroyed). Errors with an
  * {@link InvalidReplyError} for a reply that is not a valid `Reply`.
- *
- * @example
- * ```ts
- * writeReply(res, { body: 'Hello World!' }).subscribe();
- * ```
  */
 export function writeReply(res: ServerResponseLike, reply: unknown): Observable<never> {
   return defer(() => startReply(res, reply) ?? EMPTY);
@@ -64,12 +54,6 @@ export function writeReply(res: ServerResponseLike, reply: unknown): Observable<
  * cold Observable that writes it. Throws an {@link InvalidReplyError} for an invalid reply.
  *
  * The request path calls this directly so that a plain reply costs no subscription.
- *
- * @example
- * ```ts
- * const streaming$ = startReply(res, reply);
- * if (streaming$) subscription = streaming$.subscribe();
- * ```
  */
 export function startReply(res: ServerResponseLike, reply: unknown): Observable<never> | undefined {
   const { status, headers, body } = checkReply(reply);
@@ -170,11 +154,6 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<string | Uint8A
 /**
  * Whether `value` is something `from()` accepts: an Observable, a Promise, an iterable,
  * an AsyncIterable or a ReadableStream.
- *
- * @example
- * ```ts
- * isObservableInput(Promise.resolve(1)); // true
- * ```
  */
 export function isObservableInput(value: unknown): value is ObservableInput<unknown> {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;

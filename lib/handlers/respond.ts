@@ -45,11 +45,6 @@ export type Handler = (req: ServerRequest, ctx: RequestContext) => Reply | Obser
 
 /**
  * What `respond` needs from the server around it.
- *
- * @example
- * ```ts
- * const options: RespondOptions = { handler, draining$: NEVER, report: console.error };
- * ```
  */
 export interface RespondOptions {
   readonly handler: Handler;
@@ -66,11 +61,6 @@ export interface RespondOptions {
  * A failure before the head is sent answers 500 with no detail (an `HttpError` answers
  * its own status); after, the connection is destroyed so a truncated body never looks
  * whole. Either way it is reported as an `error` event with the request's method and url.
- *
- * @example
- * ```ts
- * httpServer.on('request', (req, res) => respond(req, res, { handler, draining$, report }));
- * ```
  */
 export function respond(req: ServerRequest, res: ServerResponseLike, options: RespondOptions): void {
   const ctx = new Context(options.draining$);

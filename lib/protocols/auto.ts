@@ -6,11 +6,6 @@ import type { Protocol } from './protocol.js';
 
 /**
  * The two protocols `autoProtocol` chooses between.
- *
- * @example
- * ```ts
- * const options: AutoOptions = { http1: http1Protocol(hooks), http2: http2Protocol(hooks) };
- * ```
  */
 export interface AutoOptions {
   readonly http1: Protocol;
@@ -25,11 +20,6 @@ export interface AutoOptions {
 
 /**
  * What an HTTP/2 client with prior knowledge sends first (RFC 9113 §3.4).
- *
- * @example
- * ```ts
- * const isHttp2 = firstBytes.subarray(0, HTTP2_PREFACE.length).equals(HTTP2_PREFACE);
- * ```
  */
 export const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
@@ -44,12 +34,6 @@ export const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'la
  * ```
  * socket:   P-R-I- -*-...-\r\n\r\n      → http2
  * socket:   G-E-T-...                  → http1 after `G`
- * ```
- *
- * @example
- * ```ts
- * const protocol = autoProtocol({ http1: http1Protocol(hooks), http2: http2Protocol(hooks) });
- * graceful.watch(protocol.accept(socket));
  * ```
  */
 export function autoProtocol(options: AutoOptions): Protocol {

@@ -1,9 +1,8 @@
 import type { Socket } from 'node:net';
 import { type Observable, type SchedulerLike, Subscription, asyncScheduler } from 'rxjs';
-import { fromCloseEvent } from '../shutdown/close-event.js';
 import { slowClientError } from '../errors.js';
 import type { ErrorEvent } from '../events.js';
-import type { ConnectionInfo, GracefulConnection } from '../shutdown/graceful-shutdown.js';
+import { type ConnectionInfo, type GracefulConnection, SocketConnection } from '../shutdown/connection.js';
 import { remoteOf } from '../node-internals.js';
 
 /**
@@ -16,11 +15,6 @@ import { remoteOf } from '../node-internals.js';
  * It counts as closed when the accepted socket closes, whatever was layered on it. Given
  * `timeout`, a socket still undecided after `timeout.ms` is closed, after `timeout.onTimeout()`
  * (a client that never finishes its TLS handshake, or never sends a byte).
- *
- * @example
- * ```ts
- * graceful.watch(handoff(socket, handshake$.pipe(map((secure) => http1.accept(secure))), 'tls'));
- * ```
  */
 export function handoff(
   socket: Socket,
@@ -33,11 +27,6 @@ export function handoff(
 
 /**
  * How long a {@link handoff} waits for its decision.
- *
- * @example
- * ```ts
- * const timeout: HandoffTimeout = { ms: 60_000, scheduler: asyncScheduler, onTimeout: () => report(lateError) };
- * ```
  */
 export interface HandoffTimeout {
   readonly ms: number;
@@ -50,11 +39,6 @@ export interface HandoffTimeout {
  * The {@link HandoffTimeout} of `handshakeTimeout`: a socket still undecided then is
  * reported as a {@link ClientError} whose cause has `code` (node's own, where it has one),
  * then closed. None without a `handshakeTimeout`.
- *
- * @example
- * ```ts
- * handoff(socket, decided$, 'tls', handshakeTimeoutOf(socket, options, 'ERR_TLS_HANDSHAKE_TIMEOUT', 'TLS handshake not done'));
- * ```
  */
 export function handshakeTimeoutOf(
   socket: Socket,
@@ -82,21 +66,22 @@ const enum State {
   Closed,
 }
 
-class HandoffConnection implements GracefulConnection {
-  readonly closed$: Observable<unknown>;
+class HandoffConnection extends SocketConnection<Socket> {
   private state = State.Deciding;
   private served: GracefulConnection | undefined;
   // Added to, not assigned: decided$ may complete during its own subscribe.
   private readonly deciding = new Subscription();
 
   constructor(
-    private readonly socket: Socket,
+    socket: Socket,
     decided$: Observable<GracefulConnection>,
     /** Counted under this label until the protocol is decided. */
     private readonly label: string,
     timeout: HandoffTimeout | undefined,
   ) {
-    this.closed$ = fromCloseEvent(socket);
+    super(socket);
+    // It closes when the accepted socket does, whatever was layered on it.
+    socket.once('close', () => this.reportClosed());
     // Added first: a decision made during the subscribe below cancels it at once.
     const waiting = timeout?.scheduler.schedule(() => {
       if (this.state !== State.Deciding) return;
@@ -143,6 +128,7 @@ class HandoffConnection implements GracefulConnection {
   destroy(): void {
     if (this.served) this.served.destroy();
     else this.close();
+    if (this.socket.destroyed) this.reportClosed();
   }
 
   private close(): void {
@@ -150,5 +136,6 @@ class HandoffConnection implements GracefulConnection {
     this.state = State.Closed;
     this.deciding.unsubscribe();
     this.socket.destroy();
+    this.reportClosed();
   }
 }

@@ -1,24 +1,18 @@
 import { type IncomingMessage, type ServerOptions, type ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type Observable, type SchedulerLike, Subscription, asyncScheduler } from 'rxjs';
-import { fromCloseEvent } from '../shutdown/close-event.js';
+import { type SchedulerLike, Subscription, asyncScheduler } from 'rxjs';
 import { ClientError, PEER_GONE_CODES } from '../errors.js';
 import { IdleSweep } from './idle-sweep.js';
 import { armPrivateServer, closeQueuedResponse, handSocketTo, remoteOf } from '../node-internals.js';
 import type { ErrorEvent } from '../events.js';
-import type { ConnectionInfo, GracefulConnection } from '../shutdown/graceful-shutdown.js';
+import { type ConnectionInfo, type GracefulConnection, SocketConnection } from '../shutdown/connection.js';
 import type { Http1Limits } from '../options.js';
 import type { Protocol } from './protocol.js';
 import { refuseUpgrade } from './refuse-upgrade.js';
 
 /**
  * What the HTTP/1.1 protocol needs from the server around it.
- *
- * @example
- * ```ts
- * const options: Http1Options = { onRequest: (req, res) => res.end('hi'), report: console.error };
- * ```
  */
 export interface Http1Options {
   /** Called for each request, after the connection has taken note of it. */
@@ -63,12 +57,6 @@ interface Http1Shared {
  * - in flight: its response gets `Connection: close` if the head is not sent yet, and the
  *   socket closes right after the last response, whether or not the head was sent;
  * - upgraded (given `onUpgrade`): as the connection it became, a WebSocket say.
- *
- * @example
- * ```ts
- * const protocol = http1Protocol({ onRequest, report });
- * graceful.watch(protocol.accept(socket));
- * ```
  */
 export function http1Protocol(options: Http1Options): Protocol {
   // The limits must be given here: node reads connectionsCheckingInterval on 'listening'.
@@ -167,7 +155,7 @@ const enum State {
 const arrivedAt = Symbol('arrivedAt');
 type TrackedResponse = ServerResponse & { [arrivedAt]?: number };
 
-class Http1Connection implements GracefulConnection {
+class Http1Connection extends SocketConnection<Socket> {
   private state = State.Open;
   // An array, not a Set, and closed$ made on demand: this object lives as long as an idle
   // keep-alive connection, and each Set table, Observable or closure kept here is paid
@@ -182,12 +170,10 @@ class Http1Connection implements GracefulConnection {
   private upgraded: GracefulConnection | undefined;
 
   constructor(
-    private readonly socket: Socket,
+    socket: Socket,
     private readonly shared: Http1Shared,
-  ) {}
-
-  get closed$(): Observable<unknown> {
-    return fromCloseEvent(this.socket);
+  ) {
+    super(socket);
   }
 
   /** `http1`, or what the socket was upgraded to (`websocket`). */
@@ -199,11 +185,6 @@ class Http1Connection implements GracefulConnection {
   get isAnswering(): boolean {
     for (const res of this.inFlight) if (res.headersSent) return true;
     return false;
-  }
-
-  /** Whether its socket is destroyed (closed; its 'close' event comes a turn later). */
-  get isClosed(): boolean {
-    return this.socket.destroyed;
   }
 
   /** Whether this connection was told to shut down (or destroyed). */
@@ -255,6 +236,7 @@ class Http1Connection implements GracefulConnection {
   /** The socket closed: responses still queued behind another are closed with it. */
   socketClosed(): void {
     for (const res of [...this.inFlight]) closeQueuedResponse(res);
+    this.reportClosed();
   }
 
   gracefulShutdown(): void {
@@ -296,6 +278,7 @@ class Http1Connection implements GracefulConnection {
     this.grace?.unsubscribe();
     this.upgraded?.destroy();
     this.socket.destroy();
+    this.reportClosed();
   }
 
   // `Connection: close` on the newest response only: node ends the socket after the
@@ -315,7 +298,9 @@ class Http1Connection implements GracefulConnection {
     // browser's preconnect would hold the drain until the deadline — spec/http1-preconnect
     // .spec.ts, spec/node-internals.spec.ts), so it is closed here; otherwise node's parser
     // knows whether a request is half-received.
-    if (this.socket.bytesRead === this.bytesReadWhenIdle) this.socket.destroy();
-    else this.shared.sweep.request();
+    if (this.socket.bytesRead === this.bytesReadWhenIdle) {
+      this.socket.destroy();
+      this.reportClosed();
+    } else this.shared.sweep.request();
   }
 }

@@ -7,22 +7,16 @@ import {
   createServer,
 } from 'node:http2';
 import type { Socket } from 'node:net';
-import { type Observable, type SchedulerLike, Subscription, asyncScheduler } from 'rxjs';
-import { fromCloseEvent } from '../shutdown/close-event.js';
+import { type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
 import { ClientError, PEER_GONE_CODES } from '../errors.js';
 import type { ErrorEvent } from '../events.js';
-import type { ConnectionInfo, GracefulConnection } from '../shutdown/graceful-shutdown.js';
+import { type ConnectionInfo, SocketConnection } from '../shutdown/connection.js';
 import { type HandoffTimeout, handshakeTimeoutOf } from './handoff.js';
 import { captureHttp2Session, remoteOf } from '../node-internals.js';
 import type { Protocol } from './protocol.js';
 
 /**
  * What the HTTP/2 protocol needs from the server around it.
- *
- * @example
- * ```ts
- * const options: Http2Options = { onRequest: (req, res) => res.end('hi'), report: console.error };
- * ```
  */
 export interface Http2Options {
   /** Called for each stream, with node's compatibility request and response. */
@@ -39,11 +33,6 @@ export interface Http2Options {
 
 /**
  * The largest stream id (2^31-1), carried by the first GOAWAY of a drain (RFC 9113 §6.8).
- *
- * @example
- * ```ts
- * session.goaway(constants.NGHTTP2_NO_ERROR, MAX_STREAM_ID);
- * ```
  */
 export const MAX_STREAM_ID = 2 ** 31 - 1;
 
@@ -53,11 +42,6 @@ export const MAX_STREAM_ID = 2 ** 31 - 1;
  * close its side once the final GOAWAY is out and no stream is open (then the connection
  * is closed). A peer that has vanished (its process frozen, its network gone) costs this,
  * not the deadline; Envoy bounds the same two waits (`drain_timeout`, `delayed_close_timeout`).
- *
- * @example
- * ```ts
- * scheduler.schedule(() => session.destroy(), HTTP2_PEER_TIMEOUT);
- * ```
  */
 export const HTTP2_PEER_TIMEOUT = 1_000;
 
@@ -80,12 +64,6 @@ export const HTTP2_PEER_TIMEOUT = 1_000;
  * node does not expose nghttp2's shutdown notice, and nghttp2 stops accepting streams at
  * any other GOAWAY: a stream that crosses the first GOAWAY on the wire is not served, and
  * the final GOAWAY's id says so.
- *
- * @example
- * ```ts
- * const protocol = http2Protocol({ onRequest, report });
- * graceful.watch(protocol.accept(socket));
- * ```
  */
 export function http2Protocol(options: Http2Options): Protocol {
   const server = createServer({ Http2ServerResponse: Http2Response });
@@ -160,8 +138,7 @@ const enum State {
   Destroyed,
 }
 
-class Http2Connection implements GracefulConnection {
-  readonly closed$: Observable<unknown>;
+class Http2Connection extends SocketConnection<Socket> {
   readonly protocol = 'http2';
   private state = State.Open;
   /** Each open stream, with its request line and when it arrived (for `describe()`). */
@@ -170,11 +147,15 @@ class Http2Connection implements GracefulConnection {
   private waiting: Subscription | undefined;
 
   constructor(
-    private readonly socket: Socket,
+    socket: Socket,
     private readonly session: ServerHttp2Session | undefined,
     private readonly scheduler: SchedulerLike,
   ) {
-    this.closed$ = fromCloseEvent(socket);
+    super(socket);
+    socket.once('close', () => {
+      this.waiting?.unsubscribe();
+      this.reportClosed();
+    });
     session?.on('stream', (stream, headers) => {
       const request = { method: String(headers[':method'] ?? ''), url: String(headers[':path'] ?? ''), arrived: Date.now() };
       this.streams.set(stream, request);
@@ -217,6 +198,7 @@ class Http2Connection implements GracefulConnection {
     this.session?.destroy();
     // After close(), session.destroy() only ends the socket and waits for the peer.
     this.socket.destroy();
+    this.reportClosed();
   }
 
   private ping(session: ServerHttp2Session): void {
@@ -241,18 +223,17 @@ class Http2Connection implements GracefulConnection {
     // once could lose data instead: a peer still reading the last response answers with a
     // WINDOW_UPDATE, a closed socket answers that with a reset, and a reset makes the peer's
     // kernel drop what it had not read yet. So the peer gets HTTP2_PEER_TIMEOUT to close.
-    const lingering = (): void => this.wait(() => this.socket.destroy());
+    const lingering = (): void =>
+      this.wait(() => {
+        this.socket.destroy();
+        this.reportClosed();
+      });
     if (this.socket.writableFinished) lingering();
     else this.socket.once('finish', lingering);
   }
 
   private wait(then: () => void): void {
     this.waiting?.unsubscribe();
-    const waiting = new Subscription();
-    waiting.add(this.scheduler.schedule(then, HTTP2_PEER_TIMEOUT));
-    const onClose = (): void => waiting.unsubscribe();
-    this.socket.once('close', onClose);
-    waiting.add(() => this.socket.off('close', onClose));
-    this.waiting = waiting;
+    this.waiting = this.scheduler.schedule(then, HTTP2_PEER_TIMEOUT);
   }
 }

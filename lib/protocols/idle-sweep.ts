@@ -5,12 +5,6 @@
  * whose response has ended and is still being flushed to a slow reader (cutting it short),
  * and every idle socket lingering in its `idleGrace`. So a sweep asked for waits until no
  * response is in flight and no grace is running on this server, then runs once.
- *
- * @example
- * ```ts
- * const sweep = new IdleSweep(() => server.closeIdleConnections());
- * sweep.responseBegan(); sweep.request(); sweep.responseEnded(); // sweeps now
- * ```
  */
 export class IdleSweep {
   private responses = 0;
@@ -23,11 +17,6 @@ export class IdleSweep {
   /**
    * Asks for a sweep: at the end of this tick (one for every connection told in it), or
    * once it is safe.
-   *
-   * @example
-   * ```ts
-   * if (socket.bytesRead !== bytesReadWhenIdle) sweep.request(); // node's parser will know
-   * ```
    */
   request(): void {
     this.wanted = true;
@@ -36,12 +25,6 @@ export class IdleSweep {
 
   /**
    * A response began: no sweep until it has closed.
-   *
-   * @example
-   * ```ts
-   * sweep.responseBegan();
-   * res.once('close', () => sweep.responseEnded());
-   * ```
    */
   responseBegan(): void {
     this.responses++;
@@ -49,11 +32,6 @@ export class IdleSweep {
 
   /**
    * A response closed (flushed or abandoned); the last one lets a sweep asked for run.
-   *
-   * @example
-   * ```ts
-   * res.once('close', () => sweep.responseEnded());
-   * ```
    */
   responseEnded(): void {
     this.responses--;
@@ -62,12 +40,6 @@ export class IdleSweep {
 
   /**
    * An idle connection lingers in its `idleGrace`: no sweep until it ends.
-   *
-   * @example
-   * ```ts
-   * sweep.graceBegan();
-   * scheduler.schedule(() => sweep.graceEnded(), idleGrace);
-   * ```
    */
   graceBegan(): void {
     this.graces++;
@@ -75,11 +47,6 @@ export class IdleSweep {
 
   /**
    * A grace ended (or its socket closed); the last one lets a sweep asked for run.
-   *
-   * @example
-   * ```ts
-   * socket.once('close', () => sweep.graceEnded());
-   * ```
    */
   graceEnded(): void {
     this.graces--;

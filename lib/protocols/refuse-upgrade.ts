@@ -8,11 +8,6 @@ import type { Duplex } from 'node:stream';
  * The socket of an upgrade request has left node's HTTP parser, and with it node's
  * `'error'` listener; one is added here so a peer that resets meanwhile cannot crash the
  * process.
- *
- * @example
- * ```ts
- * httpServer.on('upgrade', (req, socket) => refuseUpgrade(socket, 503, 'The server is shutting down'));
- * ```
  */
 export function refuseUpgrade(socket: Duplex, status: number, message = STATUS_CODES[status] ?? '', headers: Record<string, string> = {}): void {
   socket.on('error', () => socket.destroy());

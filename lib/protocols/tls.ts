@@ -9,11 +9,6 @@ import type { Protocol } from './protocol.js';
 
 /**
  * What TLS serves: a loaded key and certificate, and a protocol for each ALPN name it offers.
- *
- * @example
- * ```ts
- * const options: TlsProtocolOptions = { secureContext, protocols: { h2: http2, 'http/1.1': http1 }, report };
- * ```
  */
 export interface TlsProtocolOptions {
   /** From {@link loadSecureContext}. */
@@ -37,13 +32,6 @@ export interface TlsProtocolOptions {
  *
  * ```
  * socket:  ─ClientHello─ … handshake … ─(alpn h2)──► protocols.h2.accept(tlsSocket)
- * ```
- *
- * @example
- * ```ts
- * const secureContext = loadSecureContext({ key, cert });
- * const protocol = tlsProtocol({ secureContext, protocols: { 'http/1.1': http1Protocol(hooks) }, report });
- * graceful.watch(protocol.accept(socket));
  * ```
  */
 export function tlsProtocol(options: TlsProtocolOptions): Protocol {
@@ -70,11 +58,6 @@ export function tlsProtocol(options: TlsProtocolOptions): Protocol {
 /**
  * Loads the `tls` option's key and certificate, or throws a {@link TlsError} that says why
  * they do not load.
- *
- * @example
- * ```ts
- * const secureContext = loadSecureContext({ key: readFileSync('key.pem'), cert: readFileSync('cert.pem') });
- * ```
  */
 export function loadSecureContext(options: SecureContextOptions): SecureContext {
   try {

@@ -4,16 +4,22 @@ import {
   type ObservableInput,
   type SchedulerLike,
   asyncScheduler,
+  concat,
   defer,
+  filter,
+  finalize,
   from,
   map,
   merge,
   mergeMap,
   of,
   take,
+  takeWhile,
   timer,
 } from 'rxjs';
+import type { ClosedEvent, OverdueEvent, RemainingEvent } from '../events.js';
 import type { GracefulShutdown } from './graceful-shutdown.js';
+import { remaining } from './remaining.js';
 
 /**
  * How a drain ended.
@@ -50,10 +56,10 @@ export interface DrainOptions {
 }
 
 /**
- * Shuts down every connection `graceful` watches and waits for them, raced with the
- * deadline and `force$`; whatever is still open when either wins is destroyed. Emits one
- * {@link DrainResult} once every connection has closed, and completes (so a connection's
- * `destroy()` must lead to its `closed$`). Cold: the drain starts on subscribe.
+ * Shuts down every connection `graceful` watches and waits for them all to close, raced
+ * with the deadline and `force$`; whatever is still open when either wins is destroyed.
+ * Emits one {@link DrainResult} once every connection has closed, and completes. Cold: the
+ * drain starts on subscribe. `serve()` runs the same race.
  *
  * ```
  * conn closed$:  ------a|
@@ -69,27 +75,69 @@ export interface DrainOptions {
  * drain(graceful, { deadline: 10_000 }).subscribe(({ forced }) => console.log(`${forced} forced`));
  * ```
  */
-export function drain(graceful: GracefulShutdown, options: DrainOptions): Observable<DrainResult> {
+export function drain(graceful: GracefulShutdown, options: DrainOptions = {}): Observable<DrainResult> {
+  const { deadline, scheduler = asyncScheduler, force$ = NEVER } = options;
+  const forcing$ = merge(
+    deadline === undefined ? NEVER : timer(deadline, scheduler).pipe(map(() => 'deadline' as const)),
+    from(force$).pipe(map(() => 'forced' as const)),
+  );
+  return drainEvents(graceful, forcing$, scheduler).pipe(
+    filter((event): event is ClosedEvent => event.type === 'closed'),
+    map(({ graceful, drained, forced }) => ({ graceful, drained, forced })),
+  );
+}
+
+/** Why a drain was forced: the deadline passed, or it was told to (a second signal). */
+export type ForceReason = OverdueEvent['reason'];
+
+/**
+ * The drain as `serve()` tells it: every connection told to shut down, its close raced
+ * with `forcing$`; `remaining` as connections close (once a turn), and if `forcing$` wins,
+ * `overdue` with what was still open just before it is destroyed; `closed` last, once
+ * every connection has closed, then completion. `forcing$` is not subscribed when every
+ * connection closes as it is told (nothing open: no deadline armed).
+ *
+ * ```
+ * conns:     a closes at 2, b hangs          forcing$: -----d
+ * events:    --r--(orc|)                    o = overdue [b], r = remaining, c = closed
+ * ```
+ * @internal
+ */
+export function drainEvents(
+  graceful: GracefulShutdown,
+  forcing$: Observable<ForceReason>,
+  scheduler: SchedulerLike,
+): Observable<RemainingEvent | OverdueEvent | ClosedEvent> {
   return defer(() => {
-    // Read from the closes counted so far, so connections watched during the drain (and
-    // told at once) are counted too, and a close costs no subscriber here.
-    const closedAtStart = graceful.closedCount;
-    return merge(
-      graceful.shutdown().pipe(map(() => 'drained' as const)),
-      options.deadline === undefined
-        ? NEVER
-        : timer(options.deadline, options.scheduler ?? asyncScheduler).pipe(map(() => 'expired' as const)),
-      from(options.force$ ?? NEVER).pipe(map(() => 'forced' as const)),
-    ).pipe(
+    // drained = what was open, plus what was watched meanwhile, minus what was forced.
+    let draining = graceful.count;
+    let open = draining;
+    const watchedMeanwhile = graceful.count$.subscribe((count) => {
+      if (count > open) draining += count - open;
+      open = count;
+    });
+    const closedEvent = (forced: number): ClosedEvent => ({ type: 'closed', graceful: forced === 0, drained: draining - forced, forced });
+    // graceful.shutdown() first: with nothing open it has won before forcing$ is heard.
+    const outcome$ = merge(graceful.shutdown().pipe(map(() => 'drained' as const)), forcing$).pipe(
       take(1),
       mergeMap((outcome) => {
-        const drained = graceful.closedCount - closedAtStart;
-        if (outcome === 'drained') return of({ graceful: true, drained, forced: 0 });
-        const forced = graceful.destroy();
-        // A connection that cannot tell it is closed once destroyed (no isClosed) says so
-        // through closed$, maybe a turn later; wait for it, so that `closed` means closed.
-        return graceful.shutdown().pipe(map(() => ({ graceful: forced === 0, drained, forced })));
+        if (outcome === 'drained') return of(closedEvent(0));
+        const overdue: OverdueEvent = { type: 'overdue', reason: outcome, connections: graceful.describe() };
+        return concat(
+          of(overdue),
+          defer(() => {
+            const forced = graceful.destroy();
+            // A connection that says it closed through its closed$ may say so a turn later:
+            // `closed` means closed.
+            return graceful.allClosed().pipe(map(() => closedEvent(forced)));
+          }),
+        );
       }),
+    );
+    // remaining() first: a connection that closes as soon as it is told is a `remaining` too.
+    return merge(remaining(graceful, scheduler), outcome$).pipe(
+      takeWhile((event) => event.type !== 'closed', true),
+      finalize(() => watchedMeanwhile.unsubscribe()),
     );
   });
 }

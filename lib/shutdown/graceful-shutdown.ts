@@ -1,90 +1,20 @@
-import { Observable, type Observer, ReplaySubject, Subject, Subscription, type Unsubscribable, defer, of, take } from 'rxjs';
-import { CloseEvent } from './close-event.js';
-
-/**
- * A connection that {@link GracefulShutdown} can watch: anything that can be asked to
- * drain, be destroyed, and tell when it has closed.
- *
- * Both verbs must be idempotent: calling either twice is harmless.
- *
- * @example
- * ```ts
- * const conn: GracefulConnection = {
- *   closed$: fromCloseEvent(socket),
- *   gracefulShutdown: () => socket.end(),
- *   destroy: () => socket.destroy(),
- * };
- * ```
- */
-export interface GracefulConnection {
-  /** Emits or completes once the connection is closed, for whatever reason. */
-  readonly closed$: Observable<unknown>;
-  /** Stop taking new work, finish what is in flight, then close. */
-  gracefulShutdown(): void;
-  /** Close at once, abandoning whatever is in flight. */
-  destroy(): void;
-  /**
-   * What it speaks now (`http1`, `http2`, `websocket`...), to count open connections by
-   * protocol: read each time they are counted, so it may change (an upgrade, a TLS
-   * connection once ALPN has chosen).
-   */
-  readonly protocol?: string;
-  /** What it is busy with now, for an operator to see what blocks a shutdown. */
-  describe?(): ConnectionInfo;
-  /**
-   * Whether it is closed already, before `closed$` says so: a socket is closed when it is
-   * destroyed, its `'close'` event comes a turn later. Read right after telling or
-   * destroying the connection, to count it closed at once (as node's own `server.close()`
-   * counts a destroyed socket).
-   */
-  readonly isClosed?: boolean;
-}
-
-/**
- * What a connection still open is busy with: its in-flight requests (for a WebSocket, its
- * upgrade request, whose `url` is the socket's path).
- *
- * @example
- * ```ts
- * const info: ConnectionInfo = {
- *   protocol: 'http1',
- *   remote: { address: '10.0.0.7', port: 51234 },
- *   requests: [{ method: 'GET', url: '/export.csv', age: 9_950 }],
- * };
- * ```
- */
-export interface ConnectionInfo {
-  readonly protocol: string;
-  readonly remote?: { readonly address: string | undefined; readonly port: number | undefined };
-  readonly requests: readonly RequestInfo[];
-}
-
-/**
- * A request in flight on a connection.
- *
- * @example
- * ```ts
- * const request: RequestInfo = { method: 'POST', url: '/upload', age: 1_200 };
- * ```
- */
-export interface RequestInfo {
-  readonly method: string;
-  readonly url: string;
-  /** Milliseconds since the request arrived. */
-  readonly age: number;
-}
+import { Observable, type Observer, ReplaySubject, Subject, type Unsubscribable, defer, of, take } from 'rxjs';
+import { type ConnectionInfo, type GracefulConnection, SocketConnection, WATCHED_BY, type Watcher } from './connection.js';
 
 /** The protocol label of a connection that does not say. */
 const UNLABELLED = 'other';
+
+/** What the open map holds for a connection that tells its close itself, or is being watched. */
+const NOTHING_TO_END: Unsubscribable = { unsubscribe: () => undefined };
+const BEING_WATCHED: Unsubscribable = { unsubscribe: () => undefined };
 
 /**
  * Coordinates the graceful shutdown of many connections: the RxJS counterpart of
  * hyper-util's `server::graceful::GracefulShutdown`.
  *
- * It knows nothing of timers or signals: `serve()` composes it with `timer(deadline)`
- * and `shutdown$`. A connection counts as closed at the first emission, the completion or
- * the error of its `closed$`, or as soon as its `isClosed` says so: when it is watched, told
- * to shut down, or destroyed.
+ * It knows nothing of timers or signals: `serve()` composes it with `timer(deadline)` and
+ * `shutdown$` (see {@link drain}). A connection counts as closed at the first emission, the
+ * completion or the error of its `closed$`.
  *
  * ```
  * conn a closed$:  ----a|
@@ -95,29 +25,25 @@ const UNLABELLED = 'other';
  * @example
  * ```ts
  * const graceful = new GracefulShutdown();
- * server.on('connection', (socket) => graceful.watch(toConnection(socket)));
+ * server.on('connection', (socket) =>
+ *   graceful.watch({ closed$: fromEvent(socket, 'close').pipe(take(1)), gracefulShutdown: () => socket.end(), destroy: () => socket.destroy() }),
+ * );
  * await firstValueFrom(graceful.shutdown());
  * ```
  */
 export class GracefulShutdown {
-  // One subscription a connection, and shutdown() waits on the count: a forkJoin over every
-  // closed$ cost O(n) per close (each inner subscription is removed from an array of n) and
-  // several subscribers per connection, so draining 10,000 connections was slower than
-  // node's close() (bench/drain-latency.ts).
-  // A close costs a Subject emission only when someone listens (count$ or shutdown()).
+  // The only record of what is open: the count is its size, the empty map is "all closed".
   private readonly open = new Map<GracefulConnection, Unsubscribable>();
-  private readonly countChanges = new Subject<number>();
+  private readonly changes = new Subject<number>();
   private readonly emptied = new Subject<void>();
   private readonly told = new ReplaySubject<void>(1);
   private shuttingDown = false;
-  private closedSoFar = 0;
-  /** While all() runs: the count is told once, after. */
-  private quiet = false;
-  private readonly onClosed = (conn: GracefulConnection): void => this.forget(conn);
+  // Every path by which a connection closes ends here: a closed$ word, or a connection of
+  // rxserve's own saying so.
+  private readonly watcher: Watcher = { closed: (conn) => this.forget(conn) };
 
   /**
-   * The number of watched connections still open, now and on every change (once for all the
-   * connections that close as `shutdown()` tells them, or as `destroy()` destroys them).
+   * The number of watched connections still open, now and on every change.
    *
    * @example
    * ```ts
@@ -126,8 +52,21 @@ export class GracefulShutdown {
    */
   readonly count$: Observable<number> = new Observable<number>((subscriber) => {
     subscriber.next(this.open.size);
-    return this.countChanges.subscribe(subscriber);
+    return this.changes.subscribe(subscriber);
   });
+
+  /**
+   * Emits once, then completes, when `shutdown()` has told every watched connection to
+   * shut down (at once to a later subscriber): the moment draining begins. Work that should
+   * end with the server (a long poll, a stream) listens to it; `serve()` gives it to
+   * handlers as `ctx.draining$`.
+   *
+   * @example
+   * ```ts
+   * interval(1000).pipe(takeUntil(graceful.draining$)).subscribe(tick);
+   * ```
+   */
+  readonly draining$: Observable<void> = this.told.asObservable();
 
   /**
    * The number of watched connections still open.
@@ -142,23 +81,8 @@ export class GracefulShutdown {
   }
 
   /**
-   * How many watched connections have closed since this was made: the difference of two
-   * readings is how many closed in between, whether or not they were watched then.
-   *
-   * @example
-   * ```ts
-   * const before = graceful.closedCount;
-   * await firstValueFrom(graceful.shutdown());
-   * console.log(`${graceful.closedCount - before} drained`);
-   * ```
-   */
-  get closedCount(): number {
-    return this.closedSoFar;
-  }
-
-  /**
-   * The number of watched connections still open, by their `protocol` (`other` for those
-   * that do not say); protocols with none open are left out.
+   * The number of watched connections still open, by what each `protocol` says now
+   * (`other` for those that do not say); protocols with none open are left out.
    *
    * @example
    * ```ts
@@ -166,8 +90,6 @@ export class GracefulShutdown {
    * ```
    */
   get countByProtocol(): Readonly<Record<string, number>> {
-    // Read now, not tallied at watch(): a connection's protocol changes as it is decided
-    // (TLS by ALPN, `auto` by the preface) or upgraded (to a WebSocket).
     const counts: Record<string, number> = {};
     for (const conn of this.open.keys()) {
       const protocol = conn.protocol ?? UNLABELLED;
@@ -177,17 +99,16 @@ export class GracefulShutdown {
   }
 
   /**
-   * Emits once, then completes, when `shutdown()` has told every watched connection to
-   * shut down (at once to a later subscriber). Work that should end with the server (a
-   * long poll, a stream) listens to it: by then a response not yet begun will carry
-   * `Connection: close`.
+   * Whether draining has begun (a `shutdown()` was subscribed).
    *
    * @example
    * ```ts
-   * interval(1000).pipe(takeUntil(graceful.shuttingDown$)).subscribe(tick);
+   * if (graceful.isDraining) refuseNewWork();
    * ```
    */
-  readonly shuttingDown$: Observable<void> = this.told.asObservable();
+  get isDraining(): boolean {
+    return this.shuttingDown;
+  }
 
   /**
    * Describes each watched connection still open (see {@link GracefulConnection.describe}).
@@ -202,21 +123,9 @@ export class GracefulShutdown {
   }
 
   /**
-   * Whether shutdown has begun (a `shutdown()` was subscribed).
-   *
-   * @example
-   * ```ts
-   * if (graceful.isShuttingDown) refuseNewWork();
-   * ```
-   */
-  get isShuttingDown(): boolean {
-    return this.shuttingDown;
-  }
-
-  /**
-   * Tracks `conn` until its `closed$` emits or completes (at once if its `isClosed` says it
-   * is closed already). A connection watched after shutdown began is told to shut down at
-   * once.
+   * Tracks `conn` until its `closed$` emits, completes or errors. One whose `closed$` has
+   * already ended when watched is never counted as open. A connection watched after
+   * shutdown began is told to shut down at once.
    *
    * @returns the same connection, for chaining.
    * @example
@@ -226,27 +135,26 @@ export class GracefulShutdown {
    */
   watch<C extends GracefulConnection>(conn: C): C {
     if (this.open.has(conn)) return conn;
-    // Held before subscribing: closed$ may close synchronously, and forget() must find it.
-    this.open.set(conn, Subscription.EMPTY);
-    const closed$ = conn.closed$;
-    const observer = new ClosedObserver(conn, this.onClosed);
-    const subscription = closed$ instanceof CloseEvent ? closed$.listen(observer) : closed$.subscribe(observer);
-    if (this.open.has(conn)) {
-      this.open.set(conn, subscription);
-      this.countChanged();
-      // Closed before it was watched: its 'close' may have come and gone.
-      if (conn.isClosed === true) this.forget(conn);
-      else if (this.shuttingDown) this.tell(conn);
-    } else {
-      subscription.unsubscribe();
+    // Held before listening: the connection may close while it is being watched.
+    this.open.set(conn, BEING_WATCHED);
+    let ending: Unsubscribable = NOTHING_TO_END;
+    if (conn instanceof SocketConnection) conn[WATCHED_BY](this.watcher);
+    else ending = conn.closed$.subscribe(new ClosedObserver(conn, this.watcher));
+    if (!this.open.has(conn)) {
+      ending.unsubscribe();
+      return conn;
     }
+    this.open.set(conn, ending);
+    this.countChanged();
+    if (this.shuttingDown) conn.gracefulShutdown();
     return conn;
   }
 
   /**
-   * Tells every watched connection to shut down gracefully. Cold: the telling happens on
-   * subscribe. Emits once and completes when every watched connection has closed,
-   * including those watched after shutdown began; at once when there are none.
+   * Tells every watched connection to shut down gracefully, and waits for {@link allClosed}.
+   * Cold: the telling happens on subscribe. Emits once and completes when every watched
+   * connection has closed, including those watched after shutdown began; at once when
+   * there are none.
    *
    * @example
    * ```ts
@@ -256,11 +164,37 @@ export class GracefulShutdown {
   shutdown(): Observable<void> {
     return defer(() => {
       this.shuttingDown = true;
-      this.all((conn) => this.tell(conn));
+      for (const conn of [...this.open.keys()]) conn.gracefulShutdown();
       this.told.next();
       this.told.complete();
       return this.allClosed();
     });
+  }
+
+  /**
+   * Emits once and completes when no watched connection is open: at once when none is.
+   *
+   * This is `forkJoin` over every `closed$`, written as a count: a `forkJoin` over 10,000
+   * `closed$` removes each inner subscription from an array of them as it completes, O(n)
+   * a close and O(n²) a drain, slower than node's own `server.close()`
+   * (bench/drain-latency.ts). It differs where `forkJoin` would be wrong for a drain:
+   * `forkJoin([])` completes without emitting, so raced with a deadline it says nothing;
+   * and a connection watched while waiting is waited for too.
+   *
+   * ```
+   * conn a closed$:  --a|
+   * conn b closed$:  ------b|
+   * allClosed():     ------(x|)    as forkJoin([a, b]) would
+   * none watched:    (x|)          where forkJoin([]) would only complete: |
+   * ```
+   *
+   * @example
+   * ```ts
+   * race(graceful.allClosed(), timer(10_000)).subscribe(() => graceful.destroy());
+   * ```
+   */
+  allClosed(): Observable<void> {
+    return defer(() => (this.open.size === 0 ? of(undefined) : this.emptied.pipe(take(1))));
   }
 
   /**
@@ -273,51 +207,23 @@ export class GracefulShutdown {
    * ```
    */
   destroy(): number {
-    return this.all((conn) => {
-      conn.destroy();
-      if (conn.isClosed === true) this.forget(conn);
-    });
-  }
-
-  // Does `action` to every watched connection, and tells the count once, after: 10,000 idle
-  // connections closed as they are told change it once, not 10,000 times.
-  private all(action: (conn: GracefulConnection) => void): number {
     const conns = [...this.open.keys()];
-    this.quiet = true;
-    try {
-      for (const conn of conns) action(conn);
-    } finally {
-      this.quiet = false;
-    }
-    if (this.open.size !== conns.length) this.countChanged();
+    for (const conn of conns) conn.destroy();
     return conns.length;
   }
 
-  // An idle connection is closed as it is told: counted now, not 10,000 'close' events later.
-  private tell(conn: GracefulConnection): void {
-    conn.gracefulShutdown();
-    if (conn.isClosed === true) this.forget(conn);
-  }
-
-  // Connections watched while waiting count too: it waits for the count to reach 0.
-  private allClosed(): Observable<void> {
-    return this.open.size === 0 ? of(undefined) : this.emptied.pipe(take(1));
-  }
-
   private forget(conn: GracefulConnection): void {
-    const subscription = this.open.get(conn);
-    if (subscription === undefined) return;
+    const ending = this.open.get(conn);
+    if (ending === undefined) return;
     this.open.delete(conn);
-    // Also releases closed$ (its event listener) once it has said its one word.
-    subscription.unsubscribe();
-    // A connection that closed while being watched was never counted.
-    if (subscription === Subscription.EMPTY) return;
-    this.closedSoFar++;
-    if (!this.quiet) this.countChanged();
+    // Ends its closed$ subscription (its event listener) once it has said its one word.
+    ending.unsubscribe();
+    // Closed while being watched: it was never counted open.
+    if (ending !== BEING_WATCHED) this.countChanged();
   }
 
   private countChanged(): void {
-    if (this.countChanges.observed) this.countChanges.next(this.open.size);
+    if (this.changes.observed) this.changes.next(this.open.size);
     if (this.open.size === 0) this.emptied.next();
   }
 }
@@ -329,18 +235,18 @@ export class GracefulShutdown {
 class ClosedObserver implements Observer<unknown> {
   constructor(
     private readonly conn: GracefulConnection,
-    private readonly onClosed: (conn: GracefulConnection) => void,
+    private readonly watcher: Watcher,
   ) {}
 
   next(): void {
-    this.onClosed(this.conn);
+    this.watcher.closed(this.conn);
   }
 
   error(): void {
-    this.onClosed(this.conn);
+    this.watcher.closed(this.conn);
   }
 
   complete(): void {
-    this.onClosed(this.conn);
+    this.watcher.closed(this.conn);
   }
 }

@@ -9,7 +9,7 @@ import {
   from,
   take,
 } from 'rxjs';
-import type { GracefulConnection } from '../shutdown/graceful-shutdown.js';
+import type { ConnectionInfo, GracefulConnection } from '../shutdown/connection.js';
 
 /**
  * One call a {@link FakeConnection} received, stamped with its scheduler's clock (the
@@ -52,6 +52,10 @@ export interface FakeConnectionOptions {
   readonly closes$?: ObservableInput<unknown>;
   /** Times `drainsIn` and stamps `calls`. Default `asyncScheduler`: virtual inside `TestScheduler.run`. */
   readonly scheduler?: SchedulerLike;
+  /** What it says it speaks (`http1`, `websocket`...), for counts by protocol; default none (`other`). */
+  readonly protocol?: string;
+  /** What `describe()` answers, for `overdue` events; default `{ protocol, requests: [] }`. */
+  readonly info?: ConnectionInfo;
 }
 
 /**
@@ -80,6 +84,8 @@ export interface FakeConnectionOptions {
 export class FakeConnection implements GracefulConnection {
   /** Emits once and completes when the connection closes; replays that to late subscribers. */
   readonly closed$: Observable<void>;
+  /** As given in the options. */
+  readonly protocol: string | undefined;
   private readonly closing = new AsyncSubject<void>();
   private readonly scheduler: SchedulerLike;
   private readonly log: FakeConnectionCall[] = [];
@@ -88,6 +94,7 @@ export class FakeConnection implements GracefulConnection {
 
   constructor(private readonly options: FakeConnectionOptions = {}) {
     this.scheduler = options.scheduler ?? asyncScheduler;
+    this.protocol = options.protocol;
     this.closed$ = new Observable<void>((subscriber) => {
       const closes = from(options.closes$ ?? NEVER)
         .pipe(take(1))
@@ -98,6 +105,18 @@ export class FakeConnection implements GracefulConnection {
         closed.unsubscribe();
       };
     });
+  }
+
+  /**
+   * What it is busy with: the `info` option, or its protocol and no request.
+   *
+   * @example
+   * ```ts
+   * new FakeConnection({ protocol: 'http1' }).describe(); // { protocol: 'http1', requests: [] }
+   * ```
+   */
+  describe(): ConnectionInfo {
+    return this.options.info ?? { protocol: this.protocol ?? 'other', requests: [] };
   }
 
   /**

@@ -10,9 +10,10 @@ import {
   ignoreElements,
   tap,
 } from 'rxjs';
-import { type GracefulConnection, GracefulShutdown } from '../shutdown/graceful-shutdown.js';
-import { orchestrate } from '../shutdown/orchestrate.js';
-import type { ShutdownSequenceEvent } from '../shutdown/shutdown-sequence.js';
+import type { GracefulConnection } from '../shutdown/connection.js';
+import { GracefulShutdown } from '../shutdown/graceful-shutdown.js';
+import type { ClosedEvent, OverdueEvent, RemainingEvent, ShutdownEvent, StoppingEvent } from '../events.js';
+import { lifecycle } from '../shutdown/lifecycle.js';
 
 /**
  * What {@link simulateServer} runs: `serve()`'s orchestration with the sockets taken out.
@@ -42,21 +43,21 @@ export interface SimulateServerOptions {
 }
 
 /**
- * The events of a simulated server: those of `serve()` from `draining` on.
+ * The events of a simulated server: those of `serve()` from `stopping` on.
  *
  * @example
  * ```ts
  * const closed: SimulatedEvent = { type: 'closed', graceful: true, drained: 1, forced: 0 };
  * ```
  */
-export type SimulatedEvent = ShutdownSequenceEvent;
+export type SimulatedEvent = StoppingEvent | ShutdownEvent | RemainingEvent | OverdueEvent | ClosedEvent;
 
 /**
  * Runs `serve()`'s own orchestration — the accept loop taken until the accept stop, a
  * {@link GracefulShutdown} watching every connection, and the drain raced with the
  * deadline and a second `shutdown$` emission — over fake connections, so it can be
  * marble-tested in virtual time. Emits `serve()`'s shutdown events, then completes:
- * `draining` at the first `shutdown$` emission, `shutdown` at the accept stop (`drainDelay`
+ * `stopping` at the first `shutdown$` emission, `shutdown` at the accept stop (`drainDelay`
  * later), `remaining` when connections close (once a frame), `overdue` (what was still open)
  * if the deadline, counted from that first emission, or a second one comes first, and
  * `closed`.
@@ -66,7 +67,7 @@ export type SimulatedEvent = ShutdownSequenceEvent;
  * ```
  * connections$:  a-b-----------     a: drainsIn 4, b: hangs; deadline 6
  * shutdown$:     ----s---------
- * simulated:     ----(ds)r-(oxc|)   d, s = { open: 2 }, r = { open: 1 }, o = overdue [b],
+ * simulated:     ----(ts)r-(oxc|)   t, s = { open: 2 }, r = { open: 1 }, o = overdue [b],
  *                                   x = { open: 0 }, c = { drained: 1, forced: 1 }
  * ```
  *
@@ -74,8 +75,8 @@ export type SimulatedEvent = ShutdownSequenceEvent;
  * ```ts
  * testScheduler.run(({ cold, expectObservable }) => {
  *   const conn = new FakeConnection({ drainsIn: 4 });
- *   expectObservable(simulateServer({ connections$: of(conn), shutdown$: cold('-s'), deadline: 10 })).toBe('-(ds)(rc|)', {
- *     d: { type: 'draining', open: 1 },
+ *   expectObservable(simulateServer({ connections$: of(conn), shutdown$: cold('-s'), deadline: 10 })).toBe('-(ts)(rc|)', {
+ *     t: { type: 'stopping', open: 1 },
  *     s: { type: 'shutdown', open: 1 },
  *     r: { type: 'remaining', open: 0, byProtocol: {} },
  *     c: { type: 'closed', graceful: true, drained: 1, forced: 0 },
@@ -91,8 +92,8 @@ export function simulateServer(options: SimulateServerOptions): Observable<Simul
       tap((conn) => graceful.watch(conn)),
       ignoreElements(),
     );
-    return orchestrate({
-      accepting,
+    return lifecycle({
+      accepts$: accepting,
       graceful,
       shutdown$: options.shutdown$,
       deadline: options.deadline ?? 10_000,

@@ -9,8 +9,8 @@ import { TestScheduler } from 'rxjs/testing';
  * ```ts
  * it('closes at once with no connection open', () => {
  *   createTestScheduler().run(({ cold, expectObservable }) => {
- *     expectObservable(simulateServer({ shutdown$: cold('-s') })).toBe('-(dsc|)', {
- *       d: { type: 'draining', open: 0 },
+ *     expectObservable(simulateServer({ shutdown$: cold('-s') })).toBe('-(tsc|)', {
+ *       t: { type: 'stopping', open: 0 },
  *       s: { type: 'shutdown', open: 0 },
  *       c: { type: 'closed', graceful: true, drained: 0, forced: 0 },
  *     });

@@ -7,15 +7,16 @@ import {
   defer,
   filter,
   from,
+  fromEvent,
   map,
+  of,
   take,
   takeWhile,
 } from 'rxjs';
 import { WebSocket, type RawData } from 'ws';
-import { fromCloseEvent } from '../shutdown/close-event.js';
 import { ClientError, HandlerError, InvalidReplyError } from '../errors.js';
 import type { ErrorEvent } from '../events.js';
-import type { ConnectionInfo, GracefulConnection } from '../shutdown/graceful-shutdown.js';
+import type { ConnectionInfo, GracefulConnection } from '../shutdown/connection.js';
 import { remoteOf } from '../node-internals.js';
 
 /**
@@ -90,14 +91,6 @@ export type BufferFullPolicy = 'close' | 'drop';
 
 /**
  * How a {@link WebSocketConnection} behaves.
- *
- * @example
- * ```ts
- * const options: WebSocketConnectionOptions = {
- *   shutdownCode: 1001, shutdownReason: 'server going away',
- *   maxBufferedAmount: 1 << 20, onBufferFull: 'close', report: console.error,
- * };
- * ```
  */
 export interface WebSocketConnectionOptions {
   /** The close code sent on graceful shutdown (1001 Going Away, 1012 Service Restart...). */
@@ -128,11 +121,6 @@ const INTERNAL_ERROR = 1011;
  * - `gracefulShutdown()`: `ctx.draining$` emits, then the close frame goes out (1001 Going
  *   Away unless configured); closed when the peer answers and the socket closes.
  * - `destroy()`: `ws.terminate()`, no close frame.
- *
- * @example
- * ```ts
- * wss.handleUpgrade(req, socket, head, (ws) => graceful.watch(new WebSocketConnection(ws, req, echo, options)));
- * ```
  */
 export class WebSocketConnection implements GracefulConnection {
   readonly protocol = 'websocket';
@@ -177,11 +165,6 @@ export class WebSocketConnection implements GracefulConnection {
 
   /**
    * What is open: the upgrade request's path, and how long the WebSocket has been open.
-   *
-   * @example
-   * ```ts
-   * connection.describe(); // { protocol: 'websocket', requests: [{ method: 'GET', url: '/chat', age: 5_000 }] }
-   * ```
    */
   describe(): ConnectionInfo {
     return {
@@ -193,24 +176,15 @@ export class WebSocketConnection implements GracefulConnection {
 
   /**
    * Emits once the WebSocket has closed, for whatever reason.
-   *
-   * @example
-   * ```ts
-   * connection.closed$.subscribe(() => console.log('closing handshake done'));
-   * ```
    */
   get closed$(): Observable<unknown> {
-    return fromCloseEvent(this.ws);
+    const ws = this.ws;
+    return defer(() => (ws.readyState === WebSocket.CLOSED ? of(undefined) : fromEvent(ws, 'close').pipe(take(1))));
   }
 
   /**
    * Tells the handler (`ctx.draining$`), then sends the shutdown close frame (1001 by
    * default) and waits for the peer's close. Idempotent.
-   *
-   * @example
-   * ```ts
-   * connection.gracefulShutdown();
-   * ```
    */
   gracefulShutdown(): void {
     if (this.state !== State.Open) return;
@@ -222,11 +196,6 @@ export class WebSocketConnection implements GracefulConnection {
 
   /**
    * Closes the socket at once, with no close frame (`ws.terminate()`). Idempotent.
-   *
-   * @example
-   * ```ts
-   * connection.destroy();
-   * ```
    */
   destroy(): void {
     if (this.state === State.Destroyed) return;

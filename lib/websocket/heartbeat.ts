@@ -13,12 +13,6 @@ import type { WebSocket } from 'ws';
  * peer a:  ------p-pong-p-pong-p...   kept
  * peer b:  ------p------x             terminated at the tick after the unanswered ping
  * ```
- *
- * @example
- * ```ts
- * const beat = new Heartbeat(30_000);
- * const unwatch = beat.watch(ws);   // on 'close': unwatch()
- * ```
  */
 export class Heartbeat {
   private readonly awaitingPong = new Map<WebSocket, boolean>();
@@ -29,11 +23,6 @@ export class Heartbeat {
 
   /**
    * Starts watching `ws` until the returned function is called (or it is terminated).
-   *
-   * @example
-   * ```ts
-   * ws.once('close', beat.watch(ws));
-   * ```
    */
   watch(ws: WebSocket): () => void {
     const onPong = (): void => {
@@ -51,11 +40,6 @@ export class Heartbeat {
 
   /**
    * Stops the timer; sockets are left as they are.
-   *
-   * @example
-   * ```ts
-   * beat.stop();
-   * ```
    */
   stop(): void {
     this.ticking?.unsubscribe();

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type ServerOptions, WebSocketServer } from 'ws';
 import { ClientError } from '../errors.js';
-import type { GracefulConnection } from '../shutdown/graceful-shutdown.js';
+import type { GracefulConnection } from '../shutdown/connection.js';
 import { Heartbeat } from './heartbeat.js';
 import { remoteOf } from '../node-internals.js';
 import { refuseUpgrade } from '../protocols/refuse-upgrade.js';
@@ -25,11 +25,6 @@ export type WebSocketRoutes = Readonly<Record<`/${string}`, WebSocketHandler>>;
 
 /**
  * What the WebSocket side of a server needs.
- *
- * @example
- * ```ts
- * const options: WebSocketUpgradeOptions = { ...connectionOptions, routes: echo, maxPayload: 1 << 20, heartbeat: 0, closeTimeout: 11_000 };
- * ```
  */
 export interface WebSocketUpgradeOptions extends WebSocketConnectionOptions {
   /** One handler for every path, or one per path. */
@@ -45,12 +40,6 @@ export interface WebSocketUpgradeOptions extends WebSocketConnectionOptions {
 /**
  * Takes over upgrade requests: the handshake through `ws`, then a
  * {@link WebSocketConnection} per socket.
- *
- * @example
- * ```ts
- * const websockets = websocketUpgrade(options);
- * http1Protocol({ onRequest, report, onUpgrade: websockets.upgrade });
- * ```
  */
 export interface WebSocketUpgrade {
   /**
@@ -65,12 +54,6 @@ export interface WebSocketUpgrade {
 /**
  * The WebSocket side of a server: `ws`'s `WebSocketServer` in `noServer` mode, fed the
  * upgrade requests of the HTTP/1.1 protocol.
- *
- * @example
- * ```ts
- * const websockets = websocketUpgrade({ routes: (messages$) => messages$, ...defaults, report });
- * httpServer.on('upgrade', (req, socket, head) => websockets.upgrade(req, socket, head));
- * ```
  */
 export function websocketUpgrade(options: WebSocketUpgradeOptions): WebSocketUpgrade {
   // closeTimeout came with ws 8.19 and is not in @types/ws yet.

@@ -32,7 +32,7 @@ test('SIGTERM drains; the max age, coming before the deadline, forces what is le
     const server$: Observable<ServerEvent> = simulateServer({ connections$: [quick, hung], shutdown$: shutdownSignal(10), deadline: 100 });
     const expected = '         --(ds)r---(oxc|)'; // aligned with the signals above
     expectObservable(server$).toBe(expected, {
-      d: { type: 'draining', open: 2 },
+      d: { type: 'stopping', open: 2 },
       s: { type: 'shutdown', open: 2 },
       r: { type: 'remaining', open: 1, byProtocol: { other: 1 } },
       o: { type: 'overdue', reason: 'forced', connections: [{ protocol: 'other', requests: [] }] },

@@ -59,7 +59,7 @@ describe('the packed package, as a user installs it (rxserve and rxserve/testing
     const served = await run(process.execPath, [join(app, 'build', 'serve.js')], app);
     expect(served.stdout.split('\n')).to.deep.equal([
       'from the tarball',
-      'listening,draining,shutdown,remaining,closed',
+      'listening,stopping,shutdown,remaining,closed',
       'function 0',
       'ERR_RXSERVE_INVALID_OPTION',
       '',

@@ -36,7 +36,7 @@ describe('emitSignals', () => {
       emitSignals(testScheduler, '-T         ', { T: 'SIGTERM' });
       const expected = '            -(ds)(orc|)';
       expectObservable(simulateServer({ connections$: [hung], shutdown$, deadline: 100 })).toBe(expected, {
-        d: { type: 'draining', open: 1 },
+        d: { type: 'stopping', open: 1 },
         s: { type: 'shutdown', open: 1 },
         o: { type: 'overdue', reason: 'forced', connections: [{ protocol: 'other', requests: [] }] },
         r: { type: 'remaining', open: 0, byProtocol: {} },

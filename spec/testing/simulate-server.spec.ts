@@ -5,7 +5,7 @@ import sinon from 'sinon';
 import { type ConnectionInfo, GracefulShutdown } from '../../lib/index.js';
 import { FakeConnection, type FakeConnectionOptions, type SimulatedEvent, simulateServer } from '../../lib/testing/index.js';
 
-const draining = (open: number): SimulatedEvent => ({ type: 'draining', open });
+const stopping = (open: number): SimulatedEvent => ({ type: 'stopping', open });
 const shutdown = (open: number): SimulatedEvent => ({ type: 'shutdown', open });
 /** FakeConnections do not say their protocol: they are counted as `other`. */
 const remaining = (open: number, byProtocol: Record<string, number> = open === 0 ? {} : { other: open }): SimulatedEvent => ({
@@ -13,7 +13,7 @@ const remaining = (open: number, byProtocol: Record<string, number> = open === 0
   open,
   byProtocol,
 });
-/** How `overdue` describes a FakeConnection, which has no protocol and no `describe()`. */
+/** How `overdue` describes a FakeConnection given no protocol and no `info`. */
 const unlabelled: ConnectionInfo = { protocol: 'other', requests: [] };
 const overdue = (reason: 'deadline' | 'forced', connections: ConnectionInfo[]): SimulatedEvent => ({
   type: 'overdue',
@@ -35,15 +35,15 @@ class BusyConnection extends FakeConnection {
   private readonly since = asyncScheduler.now();
 
   constructor(
-    readonly protocol: string,
+    protocol: string,
     private readonly request: { method: string; url: string },
     options?: FakeConnectionOptions,
   ) {
-    super(options);
+    super({ ...options, protocol });
   }
 
-  describe(): ConnectionInfo {
-    return { protocol: this.protocol, requests: [{ ...this.request, age: asyncScheduler.now() - this.since }] };
+  override describe(): ConnectionInfo {
+    return { protocol: this.protocol ?? 'other', requests: [{ ...this.request, age: asyncScheduler.now() - this.since }] };
   }
 }
 
@@ -65,7 +65,7 @@ describe('simulateServer', () => {
       const shutdown$ = cold('  ----s           ');
       const expected = '        ----(ds)-r--(xc|)';
       expectObservable(simulateServer({ connections$, shutdown$, deadline: 20 })).toBe(expected, {
-        d: draining(2),
+        d: stopping(2),
         s: shutdown(2),
         r: remaining(1),
         x: remaining(0),
@@ -84,7 +84,7 @@ describe('simulateServer', () => {
       const shutdown$ = cold('   --s             ');
       const expected = '         --(ds)-r--(oxc|)';
       expectObservable(simulateServer({ connections$, shutdown$, deadline: 8 })).toBe(expected, {
-        d: draining(2),
+        d: stopping(2),
         s: shutdown(2),
         r: remaining(1),
         o: overdue('deadline', [unlabelled]),
@@ -105,7 +105,7 @@ describe('simulateServer', () => {
       const shutdown$ = cold('-s----s     ');
       const expected = '      -(ds)-(orc|)';
       expectObservable(simulateServer({ connections$: [hung], shutdown$, deadline: 100 })).toBe(expected, {
-        d: draining(1),
+        d: stopping(1),
         s: shutdown(1),
         o: overdue('forced', [unlabelled]),
         r: remaining(0),
@@ -128,7 +128,7 @@ describe('simulateServer', () => {
       const shutdown$ = cold('  --s             ');
       const expected = '        --d---sr-(xc|)  ';
       expectObservable(simulateServer({ connections$, shutdown$, drainDelay: 4, deadline: 20 })).toBe(expected, {
-        d: draining(1),
+        d: stopping(1),
         s: shutdown(2),
         r: remaining(1),
         x: remaining(0),
@@ -155,7 +155,7 @@ describe('simulateServer', () => {
       expectObservable(
         simulateServer({ connections$: [download, chat, upload], shutdown$, drainDelay: 3, deadline: 7 }),
       ).toBe(expected, {
-        d: draining(3),
+        d: stopping(3),
         s: shutdown(3),
         r: remaining(2, { http1: 1, websocket: 1 }),
         o: overdue('deadline', [
@@ -178,7 +178,7 @@ describe('simulateServer', () => {
       const shutdown$ = cold('---s    ');
       const expected = '      ---(dsc|)';
       expectObservable(simulateServer({ shutdown$ })).toBe(expected, {
-        d: draining(0),
+        d: stopping(0),
         s: shutdown(0),
         c: closed(0, 0),
       });
@@ -192,7 +192,7 @@ describe('simulateServer', () => {
       const shutdown$ = cold('  -s     ');
       const expected = '        -(dsc|)';
       expectObservable(simulateServer({ connections$, shutdown$ })).toBe(expected, {
-        d: draining(0),
+        d: stopping(0),
         s: shutdown(0),
         c: closed(0, 0),
       });
@@ -232,7 +232,7 @@ describe('simulateServer', () => {
       const shutdown$ = cold('-s        ');
       const expected = '      -(ds)(rc|)';
       expectObservable(simulateServer({ graceful, shutdown$ })).toBe(expected, {
-        d: draining(1),
+        d: stopping(1),
         s: shutdown(1),
         r: remaining(0),
         c: closed(1, 0),
@@ -257,10 +257,10 @@ describe('simulateServer', () => {
       simulateServer({ connections$: [hung], shutdown$, deadline: 10_000 }).subscribe((event) => events.push(event));
       shutdown$.next();
       clock.tick(9_999);
-      expect(events).to.deep.equal([draining(1), shutdown(1)]);
+      expect(events).to.deep.equal([stopping(1), shutdown(1)]);
       clock.tick(1);
       expect(events).to.deep.equal([
-        draining(1),
+        stopping(1),
         shutdown(1),
         overdue('deadline', [unlabelled]),
         remaining(0),

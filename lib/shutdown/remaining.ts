@@ -1,0 +1,38 @@
+import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import type { RemainingEvent } from '../events.js';
+import type { GracefulShutdown } from './graceful-shutdown.js';
+
+/**
+ * The open count of `graceful` while it drains, as `remaining` events: one a turn of the
+ * event loop however many connections closed in it (10,000 sockets closed together make
+ * one event), the last, with none open, at once. The count when subscribed is not a change
+ * and is not told.
+ *
+ * ```
+ * count$:     2--1-0         (1 and 0 in different turns)
+ * remaining:  ---r-z         r = { open: 1 }, z = { open: 0 }, each a turn after its change but the last
+ * ```
+ * @internal
+ */
+export function remaining(graceful: GracefulShutdown, scheduler: SchedulerLike): Observable<RemainingEvent> {
+  return new Observable<RemainingEvent>((subscriber) => {
+    let pending: Subscription | undefined;
+    const tell = (): void => {
+      pending = undefined;
+      subscriber.next({ type: 'remaining', open: graceful.count, byProtocol: graceful.countByProtocol });
+    };
+    let current = true;
+    // Written out rather than composed (skip, auditTime): it runs at every close.
+    const counting = graceful.count$.subscribe((open) => {
+      if (current) current = false;
+      else if (open === 0) {
+        pending?.unsubscribe();
+        tell();
+      } else pending ??= scheduler.schedule(tell);
+    });
+    return () => {
+      counting.unsubscribe();
+      pending?.unsubscribe();
+    };
+  });
+}
