@@ -39,8 +39,9 @@ interface Drained {
 
 export async function idle(kind: ServerKind, connections: number): Promise<Drained> {
   const nodeArgs = list('server-flags') ?? [];
-  const server = spawnNode('bench/support/server.ts', [JSON.stringify({ kind, trackSockets: true })], { fdLimit: 'max', nodeArgs });
-  const clients = spawnNode('bench/support/idle-clients.ts', [], { fdLimit: 'max' });
+  // The server on core 0, its clients on core 1: neither takes time from the other.
+  const server = spawnNode('bench/support/server.ts', [JSON.stringify({ kind, trackSockets: true })], { fdLimit: 'max', nodeArgs, cpu: 0 });
+  const clients = spawnNode('bench/support/idle-clients.ts', [], { fdLimit: 'max', cpu: 1 });
   try {
     const { port } = await server.next<Message & { port: number }>('listening');
     clients.send({ type: 'open', port, connections });

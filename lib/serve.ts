@@ -11,6 +11,7 @@ import { type ListenEvent, listen } from './accept/listen.js';
 import { callListener } from './handlers/listener.js';
 import { type ServeConfig, type ServeOptions, resolveServeOptions } from './options.js';
 import { lifecycle } from './shutdown/lifecycle.js';
+import { warmUpShutdownPath } from './shutdown/warm-up.js';
 import type { Protocol } from './protocols/protocol.js';
 import type { ServerResponseLike } from './handlers/reply.js';
 import { type ServerRequest, respond } from './handlers/respond.js';
@@ -50,6 +51,7 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
   // A `tls` key that does not load throws a TlsError from protocolFor(): a throw in here is
   // what server$ errors with, before anything listens.
   return new Observable<ServerEvent>((subscriber) => {
+    warmUpShutdownPath();
     const graceful = new GracefulShutdown();
     let ready = true;
     const answerHealth = config.health && healthCheck(config.health, () => ready);

@@ -23,11 +23,25 @@ export interface NodeChild {
 }
 
 /**
- * Runs `node --import tsx script ...args` in a child process with an IPC channel and, when
- * `fdLimit` is given, `ulimit -n fdLimit` (through bash: node cannot raise its own limit).
+ * Runs `node --import tsx script ...args` in a child process with an IPC channel; when
+ * `fdLimit` is given, under `ulimit -n fdLimit` (through bash: node cannot raise its own
+ * limit); when `cpu` is, pinned to that core (`taskset -c`), so a server and its load each
+ * have a core of their own on a shared machine.
  */
-export function spawnNode(script: string, args: string[], options: { fdLimit?: number | 'max'; nodeArgs?: string[] } = {}): NodeChild {
-  const node = [process.execPath, ...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args];
+export function spawnNode(
+  script: string,
+  args: string[],
+  options: { fdLimit?: number | 'max'; nodeArgs?: string[]; cpu?: number } = {},
+): NodeChild {
+  const node = [
+    ...(options.cpu === undefined ? [] : ['taskset', '-c', String(options.cpu)]),
+    process.execPath,
+    ...(options.nodeArgs ?? []),
+    '--import',
+    'tsx',
+    script,
+    ...args,
+  ];
   const limit = options.fdLimit === 'max' ? '$(ulimit -Hn)' : options.fdLimit;
   const child =
     limit === undefined

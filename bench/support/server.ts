@@ -1,6 +1,6 @@
 /**
  * A server under test, run as a child process by the benchmarks and stress scripts
- * (rxserve from dist/: call buildDist() first):
+ * (rxserve from dist/: call buildDist() first; `RXSERVE_DIST=/path/to/dist/index.js` serves another build, to compare two versions in one run):
  *
  *   node --import tsx bench/support/server.ts '{"kind":"rxserve","delay":0}'
  *
@@ -72,7 +72,7 @@ async function main(config: ServerConfig): Promise<void> {
   let port: number;
   if (config.kind === 'rxserve') {
     // The compiled dist/ (see build.ts), typed as its source.
-    const { serve } = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof import('../../lib/index.js');
+    const { serve } = (await import(process.env['RXSERVE_DIST'] ?? new URL('../../dist/index.js', import.meta.url).href)) as typeof import('../../lib/index.js');
     const shutdown$ = new Subject<void>();
     const closed = new Subject<{ graceful: boolean; drained: number; forced: number }>();
     await new Promise<void>((resolve, reject) =>

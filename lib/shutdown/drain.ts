@@ -112,7 +112,7 @@ export function drainEvents(
     // drained = what was open, plus what was watched meanwhile, minus what was forced.
     let draining = graceful.count;
     let open = draining;
-    const watchedMeanwhile = graceful.count$.subscribe((count) => {
+    const stopCounting = graceful.onCountChange((count) => {
       if (count > open) draining += count - open;
       open = count;
     });
@@ -137,7 +137,7 @@ export function drainEvents(
     // remaining() first: a connection that closes as soon as it is told is a `remaining` too.
     return merge(remaining(graceful, scheduler), outcome$).pipe(
       takeWhile((event) => event.type !== 'closed', true),
-      finalize(() => watchedMeanwhile.unsubscribe()),
+      finalize(stopCounting),
     );
   });
 }

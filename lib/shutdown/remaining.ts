@@ -21,17 +21,15 @@ export function remaining(graceful: GracefulShutdown, scheduler: SchedulerLike):
       pending = undefined;
       subscriber.next({ type: 'remaining', open: graceful.count, byProtocol: graceful.countByProtocol });
     };
-    let current = true;
-    // Written out rather than composed (skip, auditTime): it runs at every close.
-    const counting = graceful.count$.subscribe((open) => {
-      if (current) current = false;
-      else if (open === 0) {
+    // Written out rather than composed (count$, skip(1), auditTime): it runs at every close.
+    const stopCounting = graceful.onCountChange((open) => {
+      if (open === 0) {
         pending?.unsubscribe();
         tell();
       } else pending ??= scheduler.schedule(tell);
     });
     return () => {
-      counting.unsubscribe();
+      stopCounting();
       pending?.unsubscribe();
     };
   });

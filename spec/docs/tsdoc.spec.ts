@@ -24,7 +24,7 @@ describe('TSDoc in lib/', () => {
           if (!ts.isClassDeclaration(statement)) continue;
           for (const member of statement.members) {
             if (!isPublicMethod(member)) continue;
-            const memberProblem = whatIsWrong(member, isPublic);
+            const memberProblem = whatIsWrong(member, isPublic && !isMarkedInternal(member));
             if (memberProblem) wrong.push(`${file}: ${name}.${member.name.getText()} ${memberProblem}`);
           }
         }
@@ -80,6 +80,10 @@ function isPublicMethod(member: ts.ClassElement): member is ts.MethodDeclaration
   return !ts
     .getModifiers(member)
     ?.some((modifier) => modifier.kind === ts.SyntaxKind.PrivateKeyword || modifier.kind === ts.SyntaxKind.ProtectedKeyword);
+}
+
+function isMarkedInternal(node: ts.Node): boolean {
+  return ts.getJSDocTags(node).some((tag) => tag.tagName.text === 'internal');
 }
 
 function whatIsWrong(node: ts.Node, isPublic: boolean): string | undefined {
