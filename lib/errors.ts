@@ -252,9 +252,8 @@ export class HttpError extends RxServeError {
     readonly status: number,
     message: string,
     readonly headers: Readonly<Record<string, string>> = {},
-    code: RxServeErrorCode = 'ERR_RXSERVE_HTTP',
   ) {
-    super(code, message);
+    super('ERR_RXSERVE_HTTP', message);
   }
 }
 
@@ -269,9 +268,10 @@ export class HttpError extends RxServeError {
  */
 export class BodyTooLargeError extends HttpError {
   override name = 'BodyTooLargeError';
+  override readonly code: RxServeErrorCode = 'ERR_RXSERVE_BODY_TOO_LARGE';
 
   constructor(readonly limit: number) {
-    super(413, `The request body is larger than ${limit} bytes`, {}, 'ERR_RXSERVE_BODY_TOO_LARGE');
+    super(413, `The request body is larger than ${limit} bytes`);
   }
 }
 
@@ -285,9 +285,10 @@ export class BodyTooLargeError extends HttpError {
  */
 export class InvalidJsonError extends HttpError {
   override name = 'InvalidJsonError';
+  override readonly code: RxServeErrorCode = 'ERR_RXSERVE_INVALID_JSON';
 
   constructor(cause: unknown) {
-    super(400, `The request body is not valid JSON: ${messageOf(cause)}`, {}, 'ERR_RXSERVE_INVALID_JSON');
+    super(400, `The request body is not valid JSON: ${messageOf(cause)}`);
     this.cause = cause;
   }
 }

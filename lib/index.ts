@@ -14,13 +14,14 @@ export type { GracefulConnection, ConnectionInfo, RequestInfo } from './shutdown
 export { drain, type DrainOptions, type DrainResult } from './shutdown/drain.js';
 export type { HealthOptions } from './handlers/health.js';
 export { listen, type ListenEvent, type ListenOptions } from './accept/listen.js';
-export type { ServeOptions, Http1Limits } from './options.js';
+export type { ServeOptions, ServeProtocol } from './options.js';
+export type { Http1Limits } from './protocols/http1.js';
+export type { WebSocketOptions } from './websocket/options.js';
 export type { RequestListener } from './handlers/listener.js';
 export { router, type Routes, type RouteHandler, type RouteContext } from './handlers/router.js';
 export { readBytes, readText, readJson, type BodyOptions } from './handlers/body.js';
-export type { ServeProtocol } from './options.js';
-export type { Handler, RequestContext, ServerRequest } from './handlers/respond.js';
-export type { Reply, ReplyBody } from './handlers/reply.js';
+export type { Handler, RequestContext } from './handlers/respond.js';
+export type { Reply, ReplyBody, ServerRequest } from './handlers/reply.js';
 export type {
   BufferFullPolicy,
   WebSocketContext,

@@ -13,8 +13,8 @@ import { type ServeConfig, type ServeOptions, resolveServeOptions } from './opti
 import { lifecycle } from './shutdown/lifecycle.js';
 import { warmUpShutdownPath } from './shutdown/warm-up.js';
 import type { Protocol } from './protocols/protocol.js';
-import type { ServerResponseLike } from './handlers/reply.js';
-import { type ServerRequest, respond } from './handlers/respond.js';
+import type { ServerRequest, ServerResponseLike } from './handlers/reply.js';
+import { respond } from './handlers/respond.js';
 import { loadSecureContext, tlsProtocol } from './protocols/tls.js';
 import { websocketUpgrade } from './websocket/upgrade.js';
 
@@ -58,13 +58,7 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
     const report = (event: ErrorEvent): void => subscriber.next(event);
     const websockets = config.websocket
       ? websocketUpgrade({
-          routes: config.websocket,
-          shutdownCode: config.websocketShutdownCode,
-          shutdownReason: config.websocketShutdownReason,
-          maxPayload: config.websocketMaxPayload,
-          heartbeat: config.websocketHeartbeat,
-          maxBufferedAmount: config.websocketMaxBufferedAmount,
-          onBufferFull: config.websocketOnBufferFull,
+          ...config.websocket,
           // Past our deadline, so during a drain an unanswered close is ours to force (and
           // count as forced), never ws's to time out quietly; outside a drain it bounds the wait.
           closeTimeout: config.deadline + 1000,

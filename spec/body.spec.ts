@@ -4,7 +4,7 @@ import { firstValueFrom, map } from 'rxjs';
 import { request } from 'undici';
 import { readBytes, readJson, readText } from '../lib/handlers/body.js';
 import { InvalidOptionError } from '../lib/errors.js';
-import type { ServerRequest } from '../lib/handlers/respond.js';
+import type { ServerRequest } from '../lib/handlers/reply.js';
 import { agent, closeEverything, raw, start } from './support/serving.js';
 
 function fakeRequest(headers: Record<string, string> = {}): PassThrough & ServerRequest {

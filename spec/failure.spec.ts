@@ -4,7 +4,7 @@ import sinon from 'sinon';
 import { request } from 'undici';
 import { HandlerError, HttpError } from '../lib/errors.js';
 import { failRequest } from '../lib/handlers/failure.js';
-import type { ServerRequest } from '../lib/handlers/respond.js';
+import type { ServerRequest } from '../lib/handlers/reply.js';
 import type { ServerResponseLike } from '../lib/handlers/reply.js';
 import { agent, closeEverything, start } from './support/serving.js';
 

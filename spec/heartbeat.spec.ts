@@ -19,7 +19,7 @@ describe('Heartbeat', () => {
   });
 
   it('pings at every interval and keeps a peer that answers with pongs', async () => {
-    const server = await start({ websocket: (messages$) => messages$, websocketHeartbeat: 30_000 });
+    const server = await start({ websocket: { handler: (messages$) => messages$, heartbeat: 30_000 } });
     const ws = await connected(server.wsUrl);
     let pings = 0;
     ws.on('ping', () => pings++);
@@ -36,7 +36,7 @@ describe('Heartbeat', () => {
   });
 
   it('terminates a peer that has not answered the previous ping by the next tick', async () => {
-    const server = await start({ websocket: (messages$) => messages$, websocketHeartbeat: 30_000 });
+    const server = await start({ websocket: { handler: (messages$) => messages$, heartbeat: 30_000 } });
     const ws = await connected(server.wsUrl, { autoPong: false });
     clock.tick(30_000);
     await once(ws, 'ping');
@@ -46,7 +46,7 @@ describe('Heartbeat', () => {
   });
 
   it('runs its timer only while a WebSocket is open', async () => {
-    const server = await start({ websocket: (messages$) => messages$, websocketHeartbeat: 30_000 });
+    const server = await start({ websocket: { handler: (messages$) => messages$, heartbeat: 30_000 } });
     expect(clock.countTimers()).to.equal(0);
     const ws = await connected(server.wsUrl);
     expect(clock.countTimers()).to.equal(1);
@@ -57,7 +57,7 @@ describe('Heartbeat', () => {
     expect(clock.countTimers()).to.equal(0);
   });
 
-  it('pings nobody when websocketHeartbeat is not set', async () => {
+  it('pings nobody when websocket.heartbeat is not set', async () => {
     const server = await start({ websocket: (messages$) => messages$ });
     await connected(server.wsUrl);
     expect(clock.countTimers()).to.equal(0);

@@ -8,7 +8,7 @@ import { agent, closeEverything, raw, start } from './support/serving.js';
 
 // Real time, kept small: node's checker runs on its own interval and compares against the
 // monotonic clock, so fake timers cannot drive it.
-const limits = { headersTimeout: 150, requestTimeout: 300, connectionsCheckingInterval: 20 };
+const http1 = { headersTimeout: 150, requestTimeout: 300, connectionsCheckingInterval: 20 };
 
 describe('hostile input', () => {
   afterEach(closeEverything);
@@ -27,22 +27,22 @@ describe('hostile input', () => {
     await stillServes(server.url);
   });
 
-  it('answers 431 to headers over `maxHeaderSize`', async () => {
-    const server = await start({ handler: () => ({ body: 'fine' }), maxHeaderSize: 1024 });
+  it('answers 431 to headers over `http1.maxHeaderSize`', async () => {
+    const server = await start({ handler: () => ({ body: 'fine' }), http1: { maxHeaderSize: 1024 } });
     const client = await raw(server.port);
     client.socket.write(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(2_000)}\r\n\r\n`);
     expect(await client.closed).to.match(/^HTTP\/1.1 431 /);
     await stillServes(server.url);
   });
 
-  it('cuts off a slowloris client that trickles its headers, at `headersTimeout`', async () => {
+  it('cuts off a slowloris client that trickles its headers, at `http1.headersTimeout`', async () => {
     let handled = 0;
     const server = await start({
       handler: () => {
         handled++;
         return { body: 'fine' };
       },
-      ...limits,
+      http1,
     });
     const client = await raw(server.port);
     client.socket.write('GET / HTTP/1.1\r\nHost: x\r\n');
@@ -59,11 +59,11 @@ describe('hostile input', () => {
     await stillServes(server.url);
   });
 
-  it('bounds a slow request body with `requestTimeout`', async () => {
+  it('bounds a slow request body with `http1.requestTimeout`', async () => {
     let failed: unknown;
     const server = await start({
       handler: (req) => readText(req).pipe(map((text) => ({ body: text === '' ? 'fine' : 'read it all' }))),
-      ...limits,
+      http1,
     });
     server.events$.subscribe((e) => e.type === 'error' && (failed ??= e.error.cause));
     const client = await raw(server.port);
@@ -84,8 +84,8 @@ describe('hostile input', () => {
     expect(received.toLowerCase()).to.include('keep-alive: timeout=65');
   });
 
-  it('closes an idle keep-alive connection after `keepAliveTimeout`', async () => {
-    const server = await start({ handler: () => ({ body: 'fine' }), keepAliveTimeout: 50 });
+  it('closes an idle keep-alive connection after `http1.keepAliveTimeout`', async () => {
+    const server = await start({ handler: () => ({ body: 'fine' }), http1: { keepAliveTimeout: 50 } });
     const client = await raw(server.port);
     client.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     const received = await client.closed;
@@ -116,18 +116,25 @@ describe('hostile input', () => {
 
     it('throws at the call for a timeout that is not an integer >= 0, naming it', () => {
       for (const option of ['headersTimeout', 'requestTimeout', 'keepAliveTimeout', 'connectionsCheckingInterval']) {
-        expect(() => serve({ handler, [option]: -1 })).to.throw(InvalidOptionError, `Expected \`${option}\` to be an integer >= 0 (ms), got \`-1\` (number)`);
+        expect(() => serve({ handler, http1: { [option]: -1 } })).to.throw(InvalidOptionError, `Expected \`http1.${option}\` to be an integer >= 0 (ms), got \`-1\` (number)`);
       }
     });
 
     it('throws at the call for a headersTimeout longer than requestTimeout', () => {
-      expect(() => serve({ handler, headersTimeout: 2000, requestTimeout: 1000 })).to.throw(InvalidOptionError, 'Expected `headersTimeout` to be at most `requestTimeout` (1000)');
-      expect(() => serve({ handler, headersTimeout: 400_000 })).to.throw(InvalidOptionError, '(300000)');
-      expect(() => serve({ handler, headersTimeout: 2000, requestTimeout: 0 })).not.to.throw();
+      expect(() => serve({ handler, http1: { headersTimeout: 2000, requestTimeout: 1000 } })).to.throw(
+        InvalidOptionError,
+        'Expected `http1.headersTimeout` to be at most `http1.requestTimeout` (1000)',
+      );
+      expect(() => serve({ handler, http1: { headersTimeout: 400_000 } })).to.throw(InvalidOptionError, '(300000)');
+      expect(() => serve({ handler, http1: { headersTimeout: 2000, requestTimeout: 0 } })).not.to.throw();
     });
 
     it('throws at the call for a maxHeaderSize that is not a positive integer', () => {
-      expect(() => serve({ handler, maxHeaderSize: 0 })).to.throw(InvalidOptionError, 'Expected `maxHeaderSize` to be a positive integer (bytes), got `0` (number)');
+      expect(() => serve({ handler, http1: { maxHeaderSize: 0 } })).to.throw(InvalidOptionError, 'Expected `http1.maxHeaderSize` to be a positive integer (bytes), got `0` (number)');
+    });
+
+    it('throws at the call for an unknown http1 option, naming it', () => {
+      expect(() => serve({ handler, http1: { keepAlive: 5 } as never })).to.throw(InvalidOptionError, /^Unknown option `http1.keepAlive`; the known options are `headersTimeout`/);
     });
   });
 });

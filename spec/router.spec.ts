@@ -3,7 +3,8 @@ import { NEVER, firstValueFrom, from, isObservable } from 'rxjs';
 import { request } from 'undici';
 import { InvalidOptionError } from '../lib/errors.js';
 import type { Reply } from '../lib/handlers/reply.js';
-import type { Handler, RequestContext, ServerRequest } from '../lib/handlers/respond.js';
+import type { ServerRequest } from '../lib/handlers/reply.js';
+import type { Handler, RequestContext } from '../lib/handlers/respond.js';
 import { type RouteContext, router } from '../lib/handlers/router.js';
 import { agent, closeEverything, raw, start } from './support/serving.js';
 

@@ -130,9 +130,7 @@ describe('WebSocketConnection', () => {
 
     it('closes with the configured code and reason, such as 1012 Service Restart', async () => {
       const server = await start({
-        websocket: (messages$) => messages$,
-        websocketShutdownCode: 1012,
-        websocketShutdownReason: 'Service Restart',
+        websocket: { handler: (messages$) => messages$, shutdownCode: 1012, shutdownReason: 'Service Restart' },
       });
       const ws = await connected(server.wsUrl);
       const closed = closeOf(ws);
@@ -188,11 +186,13 @@ describe('WebSocketConnection', () => {
     // policy, not the network, that decides what the server holds.
     const burst = () => range(0, 64).pipe(map(() => Buffer.alloc(MiB)));
 
-    it("is closed with 1008 instead of being buffered for (websocketOnBufferFull: 'close')", async () => {
+    it("is closed with 1008 instead of being buffered for (websocket.onBufferFull: 'close')", async () => {
       let mostBuffered = 0;
       const server = await start({
-        websocket: (_, ctx) => burst().pipe(tap(() => (mostBuffered = Math.max(mostBuffered, ctx.socket.bufferedAmount)))),
-        websocketMaxBufferedAmount: 256 * 1024,
+        websocket: {
+          handler: (_, ctx) => burst().pipe(tap(() => (mostBuffered = Math.max(mostBuffered, ctx.socket.bufferedAmount)))),
+          maxBufferedAmount: 256 * 1024,
+        },
       });
       const ws = await connected(server.wsUrl);
       let received = 0;
@@ -202,12 +202,13 @@ describe('WebSocketConnection', () => {
       expect(mostBuffered).to.be.at.most(256 * 1024 + MiB + 64);
     });
 
-    it("has the messages beyond the limit dropped and keeps the connection (websocketOnBufferFull: 'drop')", async () => {
+    it("has the messages beyond the limit dropped and keeps the connection (websocket.onBufferFull: 'drop')", async () => {
       const server = await start({
-        websocket: (_, ctx) =>
-          concat(burst(), fromEvent(ctx.request.socket, 'drain').pipe(take(1), map(() => 'drained')), NEVER),
-        websocketMaxBufferedAmount: 256 * 1024,
-        websocketOnBufferFull: 'drop',
+        websocket: {
+          handler: (_, ctx) => concat(burst(), fromEvent(ctx.request.socket, 'drain').pipe(take(1), map(() => 'drained')), NEVER),
+          maxBufferedAmount: 256 * 1024,
+          onBufferFull: 'drop',
+        },
       });
       const ws = await connected(server.wsUrl);
       const binaries: Buffer[] = [];

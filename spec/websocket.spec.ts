@@ -111,8 +111,8 @@ describe('websocketUpgrade', () => {
   });
 
   describe('bad input after the handshake', () => {
-    it('closes with 1009 a message larger than websocketMaxPayload, reports it, and keeps serving', async () => {
-      const server = await start({ websocket: (messages$) => messages$, websocketMaxPayload: 1024 });
+    it('closes with 1009 a message larger than websocket.maxPayload, reports it, and keeps serving', async () => {
+      const server = await start({ websocket: { handler: (messages$) => messages$, maxPayload: 1024 } });
       const ws = await connected(server.wsUrl);
       ws.send(Buffer.alloc(1025));
       expect((await closeOf(ws)).code).to.equal(1009);

@@ -2,6 +2,7 @@ import { type AddressInfo, type Socket, createServer } from 'node:net';
 import { Observable } from 'rxjs';
 import { AcceptError, ListenError } from '../errors.js';
 import { rememberRemote } from '../node-internals.js';
+import { type OptionCheck, check, integer } from '../option-checks.js';
 
 /**
  * What a listening socket tells: it is bound, a connection arrived, or an accept failed.
@@ -79,3 +80,16 @@ export function listen(options: ListenOptions): Observable<ListenEvent> {
     };
   });
 }
+
+/** The checks of `serve()`'s `port`, `host` and `backlog` options. */
+export const LISTEN_OPTIONS = {
+  port: integer(0, 0, 65535),
+  host: (value: unknown, name: string): string | undefined => {
+    check(name, value === undefined || (typeof value === 'string' && value.length > 0), 'a non-empty string', value);
+    return value as string | undefined;
+  },
+  backlog: (value: unknown, name: string): number | undefined => {
+    check(name, value === undefined || (Number.isInteger(value) && (value as number) > 0), 'a positive integer', value);
+    return value as number | undefined;
+  },
+} satisfies Record<keyof ListenOptions, OptionCheck<unknown>>;

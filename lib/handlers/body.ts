@@ -1,6 +1,6 @@
 import { Observable, map } from 'rxjs';
 import { BodyTooLargeError, InvalidJsonError, InvalidOptionError } from '../errors.js';
-import type { ServerRequest } from './respond.js';
+import type { ServerRequest } from './reply.js';
 
 /**
  * How much of a request body the helpers accept.

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HandlerError, HttpError, InvalidReplyError, type RxServeError } from '../errors.js';
 import type { ErrorEvent } from '../events.js';
 import { remoteOf } from '../node-internals.js';
-import type { ServerRequest } from './respond.js';
+import type { ServerRequest } from './reply.js';
 import type { ServerResponseLike } from './reply.js';
 
 /**

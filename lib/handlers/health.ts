@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type OptionCheck, check, resolveOptions } from '../option-checks.js';
 
 /**
  * Where and how the health endpoints answer; see the `health` option of `serve()`.
@@ -17,10 +18,39 @@ export interface HealthOptions {
   readonly retryAfter?: number;
 }
 
-/**
- * {@link HealthOptions} with every default filled in.
- */
+/** {@link HealthOptions} with every default filled in. */
 export type HealthConfig = Required<HealthOptions>;
+
+const HEALTH_OPTIONS = {
+  readiness: path('/readyz'),
+  liveness: path('/livez'),
+  retryAfter: (value: unknown, name: string): number | undefined => {
+    if (value === undefined) return undefined;
+    check(name, Number.isInteger(value) && (value as number) >= 0, 'an integer number of seconds >= 0', value);
+    return value as number;
+  },
+} satisfies { [K in keyof Required<HealthOptions>]: OptionCheck<unknown> };
+
+/**
+ * The check of `serve()`'s `health` option; `Retry-After` defaults to the deadline, in
+ * seconds rounded up (so checked after `deadline`).
+ */
+export const healthOption: OptionCheck<HealthConfig | undefined> = (value, name, resolved) => {
+  if (value === undefined) return undefined;
+  check(name, value === true || (typeof value === 'object' && value !== null), '`true` or an object', value);
+  const { readiness, liveness, retryAfter } = resolveOptions(HEALTH_OPTIONS, value === true ? {} : value, name);
+  check(name, readiness !== liveness, 'different paths for `readiness` and `liveness`', readiness);
+  const deadline = resolved['deadline'] as number;
+  return { readiness, liveness, retryAfter: retryAfter ?? Math.max(1, Math.ceil(deadline / 1000)) };
+};
+
+function path(fallback: string): OptionCheck<string> {
+  return (value, name) => {
+    if (value === undefined) return fallback;
+    check(name, typeof value === 'string' && value.startsWith('/'), 'a path starting with `/`', value);
+    return value as string;
+  };
+}
 
 /**
  * Answers the health endpoints, before the handler sees the request:

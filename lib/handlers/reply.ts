@@ -1,5 +1,5 @@
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { Http2ServerResponse } from 'node:http2';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { Readable } from 'node:stream';
 import { EMPTY, Observable, type ObservableInput, concat, concatMap, defer, from, isObservable } from 'rxjs';
 import { InvalidReplyError } from '../errors.js';
@@ -32,6 +32,16 @@ export interface Reply {
   readonly headers?: OutgoingHttpHeaders;
   readonly body?: ReplyBody;
 }
+
+/**
+ * The request a handler receives: node's own object for the protocol in use.
+ *
+ * @example
+ * ```ts
+ * const handler = (req: ServerRequest) => ({ body: `you asked for ${req.url}` });
+ * ```
+ */
+export type ServerRequest = IncomingMessage | Http2ServerRequest;
 
 /**
  * A response object rxserve writes to: HTTP/1.1's or the HTTP/2 compatibility one.

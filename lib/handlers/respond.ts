@@ -1,20 +1,9 @@
-import type { IncomingMessage } from 'node:http';
-import type { Http2ServerRequest } from 'node:http2';
 import { type Observable, type ObservableInput, concatMap, from, take, throwIfEmpty } from 'rxjs';
 import { InvalidReplyError } from '../errors.js';
 import type { ErrorEvent } from '../events.js';
 import { failRequest as fail } from './failure.js';
-import { type Reply, type ServerResponseLike, isObservableInput, startReply, writeReply } from './reply.js';
-
-/**
- * The request a handler receives: node's own object for the protocol in use.
- *
- * @example
- * ```ts
- * const handler = (req: ServerRequest) => ({ body: `you asked for ${req.url}` });
- * ```
- */
-export type ServerRequest = IncomingMessage | Http2ServerRequest;
+import { type Reply, type ServerRequest, type ServerResponseLike, isObservableInput, startReply, writeReply } from './reply.js';
+import { type OptionCheck, check } from '../option-checks.js';
 
 /**
  * What a handler gets besides the request.
@@ -117,3 +106,9 @@ class Context implements RequestContext {
 function goneReason(): Error {
   return new Error('The connection closed before the response finished');
 }
+
+/** The check of `serve()`'s `handler` option (required unless `listener` is given). */
+export const handlerOption: OptionCheck<Handler | undefined> = (value, name) => {
+  check(name, value === undefined || typeof value === 'function', 'a function `(req, ctx) => Reply`', value);
+  return value as Handler | undefined;
+};

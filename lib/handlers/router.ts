@@ -1,7 +1,8 @@
 import type { ObservableInput } from 'rxjs';
 import { HttpError, InvalidOptionError } from '../errors.js';
 import type { Reply } from './reply.js';
-import type { Handler, RequestContext, ServerRequest } from './respond.js';
+import type { ServerRequest } from './reply.js';
+import type { Handler, RequestContext } from './respond.js';
 
 /**
  * What a route's handler gets: the request context plus the path's parameters.

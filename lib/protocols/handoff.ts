@@ -4,6 +4,7 @@ import { slowClientError } from '../errors.js';
 import type { ErrorEvent } from '../events.js';
 import { type ConnectionInfo, type GracefulConnection, SocketConnection } from '../shutdown/connection.js';
 import { remoteOf } from '../node-internals.js';
+import { type OptionCheck, check } from '../option-checks.js';
 
 /**
  * A connection whose protocol is not known yet (a TLS handshake, a peek at the first
@@ -139,3 +140,10 @@ class HandoffConnection extends SocketConnection<Socket> {
     this.reportClosed();
   }
 }
+
+/** The check of `serve()`'s `handshakeTimeout` option (default 60 000, as node's `headersTimeout`). */
+export const handshakeTimeoutOption: OptionCheck<number> = (value, name) => {
+  if (value === undefined) return 60_000;
+  check(name, typeof value === 'number' && Number.isFinite(value) && value > 0, 'a finite number > 0 (milliseconds)', value);
+  return value as number;
+};

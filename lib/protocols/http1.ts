@@ -7,9 +7,52 @@ import { IdleSweep } from './idle-sweep.js';
 import { armPrivateServer, closeQueuedResponse, handSocketTo, remoteOf } from '../node-internals.js';
 import type { ErrorEvent } from '../events.js';
 import { type ConnectionInfo, type GracefulConnection, SocketConnection } from '../shutdown/connection.js';
-import type { Http1Limits } from '../options.js';
+import { type OptionCheck, check, integer, resolveOptions } from '../option-checks.js';
 import type { Protocol } from './protocol.js';
 import { refuseUpgrade } from './refuse-upgrade.js';
+
+/**
+ * The limits node's HTTP/1.1 parser and timers enforce on every connection: the `http1`
+ * option of `serve()`. rxserve's defaults are its own, the same on every node line.
+ *
+ * @example
+ * ```ts
+ * serve({ handler, http1: { headersTimeout: 10_000, requestTimeout: 30_000, maxHeaderSize: 8 * 1024 } });
+ * ```
+ */
+export interface Http1Limits {
+  /** Ms a client has to send a request's headers, from its first byte (then 408); default 60 000. */
+  readonly headersTimeout?: number;
+  /** Ms a client has to send a whole request, headers and body (then 408); default 300 000. */
+  readonly requestTimeout?: number;
+  /**
+   * Ms an idle keep-alive connection is kept; default 65 000: longer than the idle timeout of
+   * the proxies and load balancers in front (nginx's and AWS ALB's 60 s), so they close an
+   * idle connection first and no request of theirs races our close.
+   */
+  readonly keepAliveTimeout?: number;
+  /** Ms between two checks of `headersTimeout` and `requestTimeout`; default 30 000. */
+  readonly connectionsCheckingInterval?: number;
+  /** The most bytes of request headers (more answers 431); default node's (16 KiB, `--max-http-header-size`). */
+  readonly maxHeaderSize?: number;
+}
+
+const HTTP1_LIMITS = {
+  headersTimeout: integer(60_000, 0, undefined, ' (ms)'),
+  requestTimeout: integer(300_000, 0, undefined, ' (ms)'),
+  keepAliveTimeout: integer(65_000, 0, undefined, ' (ms)'),
+  connectionsCheckingInterval: integer(30_000, 0, undefined, ' (ms)'),
+  maxHeaderSize: integer(undefined, 1, undefined, ' (bytes)'),
+} satisfies { [K in keyof Required<Http1Limits>]: OptionCheck<unknown> };
+
+/** The check of `serve()`'s `http1` option. */
+export const http1Option: OptionCheck<Http1Limits> = (value, name) => {
+  const limits = resolveOptions(HTTP1_LIMITS, value ?? {}, name);
+  // node throws at createServer otherwise, which would be later than serve().
+  const { headersTimeout, requestTimeout } = limits;
+  check(`${name}.headersTimeout`, !headersTimeout || !requestTimeout || headersTimeout <= requestTimeout, `at most \`${name}.requestTimeout\` (${requestTimeout})`, headersTimeout);
+  return limits;
+};
 
 /**
  * What the HTTP/1.1 protocol needs from the server around it.
@@ -25,7 +68,7 @@ export interface Http1Options {
    * that is already draining is answered 503 without asking.
    */
   readonly onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => GracefulConnection | undefined;
-  /** node's timeouts and header limit for this server; default node's own. */
+  /** node's timeouts and header limit for this server (see {@link Http1Limits}). */
   readonly limits?: Http1Limits;
   /** Milliseconds an idle connection lingers, answering, once told to shut down; default 0. */
   readonly idleGrace?: number;
@@ -304,3 +347,10 @@ class Http1Connection extends SocketConnection<Socket> {
     } else this.shared.sweep.request();
   }
 }
+
+/** The check of `serve()`'s `idleGrace` option. */
+export const idleGraceOption: OptionCheck<number> = (value, name) => {
+  if (value === undefined) return 0;
+  check(name, typeof value === 'number' && Number.isFinite(value) && value >= 0, 'a finite number >= 0 (milliseconds)', value);
+  return value as number;
+};

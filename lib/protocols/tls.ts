@@ -6,6 +6,7 @@ import type { ErrorEvent } from '../events.js';
 import { handoff, handshakeTimeoutOf } from './handoff.js';
 import { markHandshakeDone, rememberRemote, remoteOf } from '../node-internals.js';
 import type { Protocol } from './protocol.js';
+import { type OptionCheck, check } from '../option-checks.js';
 
 /**
  * What TLS serves: a loaded key and certificate, and a protocol for each ALPN name it offers.
@@ -106,4 +107,19 @@ function handshake(
       secure.off('close', onClose);
     };
   });
+}
+
+/** The check of `serve()`'s `tls` option: what `tls.createSecureContext()` needs to load. */
+export const tlsOption: OptionCheck<SecureContextOptions | undefined> = (value, name) => {
+  check(
+    name,
+    value === undefined || (typeof value === 'object' && value !== null && (hasValue(value, 'key', 'cert') || hasValue(value, 'pfx'))),
+    'an object with `key` and `cert` (or `pfx`), as tls.createSecureContext() takes',
+    value,
+  );
+  return value as SecureContextOptions | undefined;
+};
+
+function hasValue(object: object, ...names: string[]): boolean {
+  return names.every((name) => (object as Record<string, unknown>)[name] != null);
 }

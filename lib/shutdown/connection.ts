@@ -69,13 +69,12 @@ export interface RequestInfo {
 
 /**
  * What a coordinator is told by the connections that tell it themselves when they close.
- * @internal
  */
 export interface Watcher {
   closed(conn: GracefulConnection): void;
 }
 
-/** The key under which rxserve's own connections take their {@link Watcher}. @internal */
+/** The key under which rxserve's own connections take their {@link Watcher}. */
 export const WATCHED_BY = Symbol('rxserve.watchedBy');
 
 /**
@@ -87,7 +86,6 @@ export const WATCHED_BY = Symbol('rxserve.watchedBy');
  * destroyed socket the same way). A subscription is half a dozen objects kept as long as
  * an idle keep-alive connection lives, and ending it costs more than the rest of forgetting
  * the connection (bench/drain-latency.ts, 10,000 connections).
- * @internal
  */
 export abstract class SocketConnection<S extends Duplex = Duplex> implements GracefulConnection {
   private watcher: Watcher | undefined;

@@ -101,7 +101,6 @@ export type ForceReason = OverdueEvent['reason'];
  * conns:     a closes at 2, b hangs          forcing$: -----d
  * events:    --r--(orc|)                    o = overdue [b], r = remaining, c = closed
  * ```
- * @internal
  */
 export function drainEvents(
   graceful: GracefulShutdown,

@@ -1,4 +1,5 @@
 import {
+  NEVER,
   type Observable,
   type ObservableInput,
   type SchedulerLike,
@@ -18,10 +19,11 @@ import {
 import type { ClosedEvent, OverdueEvent, RemainingEvent, ShutdownEvent, StoppingEvent } from '../events.js';
 import { type ForceReason, drainEvents } from './drain.js';
 import type { GracefulShutdown } from './graceful-shutdown.js';
+import { type OptionCheck, check } from '../option-checks.js';
+import { isObservableInput } from '../handlers/reply.js';
 
 /**
  * What {@link lifecycle} composes.
- * @internal
  */
 export interface LifecycleOptions<E> {
   /** The accept loop's events; it is unsubscribed at the accept stop (the `shutdown` event). */
@@ -40,7 +42,6 @@ export interface LifecycleOptions<E> {
 
 /**
  * What a server tells from the signal on, in this order.
- * @internal
  */
 export type LifecycleEvent = StoppingEvent | ShutdownEvent | RemainingEvent | OverdueEvent | ClosedEvent;
 
@@ -65,7 +66,6 @@ export type LifecycleEvent = StoppingEvent | ShutdownEvent | RemainingEvent | Ov
  * lifecycle:  -a--b-t-h---r-(orc|)      t = stopping, h = shutdown, r = remaining,
  *                                       o = overdue [a], c = closed
  * ```
- * @internal
  */
 export function lifecycle<E>(options: LifecycleOptions<E>): Observable<E | LifecycleEvent> {
   const { accepts$, graceful, deadline, drainDelay = 0, scheduler = asyncScheduler } = options;
@@ -115,3 +115,34 @@ export function lifecycle<E>(options: LifecycleOptions<E>): Observable<E | Lifec
     }),
   );
 }
+
+/** The checks of `serve()`'s `shutdown$`, `deadline`, `drainDelay` and `scheduler` options, in that order. */
+export const LIFECYCLE_OPTIONS = {
+  shutdown$: (value: unknown, name: string): ObservableInput<unknown> => {
+    if (value === undefined) return NEVER;
+    check(name, isObservableInput(value), 'an Observable, a Promise or another ObservableInput', value);
+    return value as ObservableInput<unknown>;
+  },
+  deadline: (value: unknown, name: string): number => {
+    if (value === undefined) return 10_000;
+    check(name, typeof value === 'number' && Number.isFinite(value) && value >= 0, 'a finite number >= 0', value);
+    return value as number;
+  },
+  drainDelay: (value: unknown, name: string, resolved: Readonly<Record<string, unknown>>): number => {
+    const deadline = resolved['deadline'] as number;
+    if (value === undefined) return 0;
+    check(
+      name,
+      typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= deadline,
+      `a finite number from 0 to \`deadline\` (${deadline}), which counts from the same signal`,
+      value,
+    );
+    return value as number;
+  },
+  scheduler: (value: unknown, name: string): SchedulerLike => {
+    if (value === undefined) return asyncScheduler;
+    const scheduler = value as Partial<SchedulerLike>;
+    check(name, typeof scheduler.schedule === 'function' && typeof scheduler.now === 'function', 'an RxJS SchedulerLike', value);
+    return value as SchedulerLike;
+  },
+} satisfies Record<'shutdown$' | 'deadline' | 'drainDelay' | 'scheduler', OptionCheck<unknown>>;

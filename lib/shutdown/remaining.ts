@@ -12,7 +12,6 @@ import type { GracefulShutdown } from './graceful-shutdown.js';
  * count$:     2--1-0         (1 and 0 in different turns)
  * remaining:  ---r-z         r = { open: 1 }, z = { open: 0 }, each a turn after its change but the last
  * ```
- * @internal
  */
 export function remaining(graceful: GracefulShutdown, scheduler: SchedulerLike): Observable<RemainingEvent> {
   return new Observable<RemainingEvent>((subscriber) => {

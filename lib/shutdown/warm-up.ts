@@ -12,7 +12,6 @@ let warm = false;
  * RxJS operators and rxserve code on its path (bench/drain-latency.ts `--sizes=10`), as much
  * as draining 100 idle connections. Once a process, when its first server starts; nothing
  * is scheduled and nothing outlives it.
- * @internal
  */
 export function warmUpShutdownPath(): void {
   if (warm) return;
