@@ -4,14 +4,14 @@ import { type Socket, connect as netConnect } from 'node:net';
 import { once } from 'node:events';
 import { expect } from 'chai';
 import { Subject } from 'rxjs';
-import sinon from 'sinon';
 import { HTTP2_PREFACE } from '../lib/protocols/auto.js';
 import type { ServerEvent } from '../lib/index.js';
 import type { ServeOptions } from '../lib/options.js';
 import { certificate } from './support/certificates.js';
 import { H2Clients, request } from './support/h2-client.js';
 import { FrameType, RawH2Client, encodeFrame } from './support/raw-h2.js';
-import { type TestServer, closed, get, noTcpHandlesLeft, startServer } from './support/server.js';
+import { type TestServer, closed, get, tcpHandlesLeft, start as startServer } from './support/harness.js';
+import { fakeTimers } from './support/fake-timers.js';
 
 describe('autoProtocol', () => {
   let server: TestServer | undefined;
@@ -34,7 +34,7 @@ describe('autoProtocol', () => {
     await clients.closeAll();
     for (const socket of sockets) socket.destroy();
     await Promise.all(sockets.map(closed));
-    expect(await noTcpHandlesLeft(), 'TCP handles left open').to.equal(0);
+    expect(await tcpHandlesLeft(), 'TCP handles left open').to.equal(0);
   });
 
   const start = async (options: Partial<ServeOptions> = {}): Promise<TestServer> =>
@@ -146,11 +146,11 @@ describe('autoProtocol', () => {
 
     it('closes and reports a connection that has not said which HTTP it speaks at handshakeTimeout', async () => {
       // Only the timers: the sockets need node's real nextTick and microtasks.
-      const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+      const clock = fakeTimers();
       try {
         const { url, port } = await start({ handshakeTimeout: 5_000 });
         const seen: ServerEvent[] = [];
-        server!.events.subscribe((event) => seen.push(event));
+        server!.events$.subscribe((event) => seen.push(event));
         const partial = rawClient(port);
         await once(partial.socket, 'connect');
         partial.socket.write('PRI * HTTP/2'); // a preface that stops halfway

@@ -5,7 +5,7 @@ import { request } from 'undici';
 import { readBytes, readJson, readText } from '../lib/handlers/body.js';
 import { InvalidOptionError } from '../lib/errors.js';
 import type { ServerRequest } from '../lib/handlers/reply.js';
-import { agent, closeEverything, raw, start } from './support/serving.js';
+import { agent, closeEverything, raw, start } from './support/harness.js';
 
 function fakeRequest(headers: Record<string, string> = {}): PassThrough & ServerRequest {
   return Object.assign(new PassThrough(), { headers }) as unknown as PassThrough & ServerRequest;

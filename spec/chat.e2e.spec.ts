@@ -10,7 +10,7 @@ import { type BrowserContext, type Page, chromium } from 'playwright-core';
 import { Subject, firstValueFrom, filter, type Observable } from 'rxjs';
 import { chatServer } from '../demos/chat/chat.js';
 import type { ServerEvent } from '../lib/index.js';
-import { openTcpHandles, openTcpHandlesSettled } from './support/websocket-server.js';
+import { tcpHandlesLeft } from './support/harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 // Without the background-networking flags Chromium reaches for hosts a closed network refuses.
@@ -49,7 +49,6 @@ describe('chat demo in Chromium', function () {
   let context: BrowserContext | undefined;
   let userDataDir: string | undefined;
   let servers: Running[] = [];
-  let handlesBefore: number;
 
   before(function () {
     if (!existsSync(CHROMIUM)) {
@@ -59,7 +58,6 @@ describe('chat demo in Chromium', function () {
   });
 
   beforeEach(async () => {
-    handlesBefore = openTcpHandles();
     userDataDir = await mkdtemp(join(tmpdir(), 'rxserve-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
@@ -78,7 +76,7 @@ describe('chat demo in Chromium', function () {
     }
     servers = [];
     if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
-    expect(await openTcpHandlesSettled()).to.equal(handlesBefore);
+    expect(await tcpHandlesLeft(), 'TCP handles left open').to.equal(0);
   });
 
   async function open(url: string, name: string): Promise<Page> {

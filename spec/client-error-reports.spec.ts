@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { request } from 'undici';
 import type { ErrorEvent } from '../lib/index.js';
 import { certificate } from './support/certificates.js';
-import { agent, closeEverything, raw, start } from './support/serving.js';
+import { agent, closeEverything, raw, start } from './support/harness.js';
 
 // What docs/errors.md says of ERR_RXSERVE_CLIENT: each report carries the peer's address
 // and port, taken when the connection was accepted (a closed socket has forgotten them);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Agent } from 'node:http';
 import { type Child, start } from './support/child.js';
-import { get, signal as promiseToResolve } from './support/server.js';
+import { get, signal as promiseToResolve } from './support/harness.js';
 
 const WORKERS = 2;
 const CLIENTS = 4;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Socket } from 'node:net';
 import { type Child, start } from './support/child.js';
 import { type Probe, probe } from './support/probe.js';
-import { noTcpHandlesLeft } from './support/server.js';
+import { tcpHandlesLeft } from './support/harness.js';
 
 // libuv keeps one descriptor in reserve: on EMFILE it frees it, accepts the pending
 // connections and closes them at once, then takes it back. node's server emits no error
@@ -18,7 +18,7 @@ describe('running out of file descriptors (EMFILE on accept, a child under ulimi
     for (const socket of held.splice(0)) socket.destroy();
     if (child && child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
     child = undefined;
-    expect(await noTcpHandlesLeft(), 'TCP handles left open').to.equal(0);
+    expect(await tcpHandlesLeft(), 'TCP handles left open').to.equal(0);
   });
 
   it('drops what it cannot hold without crashing, serves again once descriptors free up, and still drains on SIGTERM', async () => {

@@ -14,7 +14,7 @@ import {
   TlsError,
   serve,
 } from '../lib/index.js';
-import { agent, closeEverything, raw, start } from './support/serving.js';
+import { agent, closeEverything, raw, start } from './support/harness.js';
 import { request } from 'undici';
 
 /** What a log line made with `JSON.stringify(event)` says, read back. */

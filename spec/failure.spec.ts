@@ -6,7 +6,7 @@ import { HandlerError, HttpError } from '../lib/errors.js';
 import { failRequest } from '../lib/handlers/failure.js';
 import type { ServerRequest } from '../lib/handlers/reply.js';
 import type { ServerResponseLike } from '../lib/handlers/reply.js';
-import { agent, closeEverything, start } from './support/serving.js';
+import { agent, closeEverything, start } from './support/harness.js';
 
 describe('failure', () => {
   afterEach(closeEverything);

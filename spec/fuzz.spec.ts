@@ -3,7 +3,7 @@ import { Agent } from 'node:http';
 import { from, lastValueFrom, mergeMap, toArray } from 'rxjs';
 import { type FuzzKind, fuzzInput, prng } from './support/fuzz-inputs.js';
 import { sendRaw } from './support/probe.js';
-import { get, noTcpHandlesLeft, startServer, type TestServer } from './support/server.js';
+import { get, tcpHandlesLeft, start, type TestServer } from './support/harness.js';
 
 describe('fuzz (malformed and random requests, end to end)', () => {
   const INPUTS = 400;
@@ -18,11 +18,11 @@ describe('fuzz (malformed and random requests, end to end)', () => {
     server?.subscription.unsubscribe();
     server = undefined;
     agent.destroy();
-    expect(await noTcpHandlesLeft(), 'TCP handles left open').to.equal(0);
+    expect(await tcpHandlesLeft(), 'TCP handles left open').to.equal(0);
   });
 
   it('closes or answers every connection, reports bad input as error events, and keeps serving', async () => {
-    server = await startServer({ handler: () => ({ body: 'fine' }) });
+    server = await start({ handler: () => ({ body: 'fine' }) });
     const random = prng(7);
     const inputs = Array.from({ length: INPUTS }, () => fuzzInput(random));
     const outcomes = await lastValueFrom(
@@ -39,7 +39,7 @@ describe('fuzz (malformed and random requests, end to end)', () => {
     expect([...statusOf('oversized head')]).to.deep.equal(['HTTP/1.1 431 Request Header Fields Too Large']);
     expect((await get(server.url, { agent })).body).to.equal('fine');
     server.subscription.unsubscribe();
-    server.events.complete();
+    server.events$.complete();
     const events = await server.all();
     const clientErrors = events.filter((e) => e.type === 'error' && e.error.code === 'ERR_RXSERVE_CLIENT');
     expect(clientErrors.length, 'bad input is reported').to.be.greaterThan(0);

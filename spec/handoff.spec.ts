@@ -5,7 +5,7 @@ import sinon from 'sinon';
 import { EMPTY, NEVER, Subject, firstValueFrom, of } from 'rxjs';
 import { handoff } from '../lib/protocols/handoff.js';
 import type { GracefulConnection } from '../lib/index.js';
-import { fakeConnection } from './support/fake-connection.js';
+import { FakeConnection } from '../lib/testing/index.js';
 
 /** Just what handoff() touches of a socket: 'close' and destroy(). */
 function fakeSocket(): Socket & { destroy: sinon.SinonSpy } {
@@ -31,20 +31,19 @@ describe('handoff', () => {
 
   it('passes both verbs to the connection the protocol returned, once chosen', () => {
     const socket = fakeSocket();
-    const served = fakeConnection(NEVER);
+    const served = new FakeConnection();
     const connection = handoff(socket, of(served), 'tls');
 
     connection.gracefulShutdown();
     connection.destroy();
 
-    expect(served.gracefulShutdown.calledOnce).to.equal(true);
-    expect(served.destroy.calledOnce).to.equal(true);
+    expect(served.calls.map(({ method }) => method)).to.deep.equal(['gracefulShutdown', 'destroy']);
     expect(socket.destroy.called).to.equal(false);
   });
 
   it('drops a decision still under way when shut down, so no protocol gets the closed socket', () => {
     const socket = fakeSocket();
-    const decided$ = new Subject<ReturnType<typeof fakeConnection>>();
+    const decided$ = new Subject<FakeConnection>();
     const connection = handoff(socket, decided$, 'tls');
 
     connection.gracefulShutdown();
@@ -64,7 +63,7 @@ describe('handoff', () => {
 
   it('counts as closed when the accepted socket closes, whatever was layered on it', async () => {
     const socket = fakeSocket();
-    const connection = handoff(socket, of(fakeConnection(NEVER)), 'tls');
+    const connection = handoff(socket, of(new FakeConnection()), 'tls');
     const closed = firstValueFrom(connection.closed$);
 
     socket.emit('close');
@@ -92,7 +91,7 @@ describe('handoff, described', () => {
     const connection = handoff(socket, decided$, 'tls');
     expect(connection.protocol).to.equal('tls');
     expect(connection.describe?.()).to.deep.equal({ protocol: 'tls', remote: { address: '127.0.0.1', port: 4000 }, requests: [] });
-    const chosen = { ...fakeConnection(NEVER), describe: () => ({ protocol: 'http2', requests: [{ method: 'GET', url: '/', age: 5 }] }) };
+    const chosen = new FakeConnection({ protocol: 'http2', info: { protocol: 'http2', requests: [{ method: 'GET', url: '/', age: 5 }] } });
     decided$.next(chosen);
     expect(connection.describe?.()).to.deep.equal({ protocol: 'http2', requests: [{ method: 'GET', url: '/', age: 5 }] });
   });

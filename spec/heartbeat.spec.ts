@@ -2,20 +2,18 @@ import { once } from 'node:events';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import WebSocket from 'ws';
-import { cleanUp, closeOf, connected, messages, openTcpHandles, openTcpHandlesSettled, start } from './support/websocket-server.js';
+import { closeEverything, closeOf, connected, messages, start } from './support/harness.js';
+import { fakeTimers } from './support/fake-timers.js';
 
 describe('Heartbeat', () => {
   let clock: sinon.SinonFakeTimers;
-  let handlesBefore: number;
   beforeEach(() => {
-    handlesBefore = openTcpHandles();
     // Timers only: real sockets need the real nextTick and microtasks.
-    clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    clock = fakeTimers();
   });
   afterEach(async () => {
-    await cleanUp();
     clock.restore();
-    expect(await openTcpHandlesSettled()).to.equal(handlesBefore);
+    await closeEverything();
   });
 
   it('pings at every interval and keeps a peer that answers with pongs', async () => {

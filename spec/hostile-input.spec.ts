@@ -4,7 +4,7 @@ import { request } from 'undici';
 import { readText } from '../lib/handlers/body.js';
 import { type ClientError, InvalidOptionError } from '../lib/errors.js';
 import { serve } from '../lib/serve.js';
-import { agent, closeEverything, raw, start } from './support/serving.js';
+import { agent, closeEverything, raw, start } from './support/harness.js';
 
 // Real time, kept small: node's checker runs on its own interval and compares against the
 // monotonic clock, so fake timers cannot drive it.

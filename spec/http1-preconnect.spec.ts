@@ -3,15 +3,10 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { expect } from 'chai';
-import { cleanUp, openTcpHandles, openTcpHandlesSettled, start } from './support/websocket-server.js';
+import { closeEverything, start } from './support/harness.js';
 
 describe('http1Protocol and a connection that has sent nothing', () => {
-  let handlesBefore: number;
-  beforeEach(() => (handlesBefore = openTcpHandles()));
-  afterEach(async () => {
-    await cleanUp();
-    expect(await openTcpHandlesSettled()).to.equal(handlesBefore);
-  });
+  afterEach(closeEverything);
 
   it('closes it at once on shutdown, so a browser preconnect does not hold the drain to the deadline', async () => {
     const server = await start({ deadline: 60_000 });

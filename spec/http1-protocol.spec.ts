@@ -4,12 +4,12 @@ import { type AddressInfo, type Socket, connect, createServer } from 'node:net';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { http1Protocol } from '../lib/protocols/http1.js';
-import { closed, noTcpHandlesLeft } from './support/server.js';
+import { closed, tcpHandlesLeft } from './support/harness.js';
 
 describe('http1Protocol.close()', () => {
   afterEach(async () => {
     sinon.restore();
-    expect(await noTcpHandlesLeft(), 'TCP handles left open').to.equal(0);
+    expect(await tcpHandlesLeft(), 'TCP handles left open').to.equal(0);
   });
 
   const protocolWithSpy = () => {

@@ -7,7 +7,8 @@ import { certificate } from './support/certificates.js';
 import { type Child, start as startChild } from './support/child.js';
 import { heldReply } from './support/held-reply.js';
 import { FrameType, PREFACE, RawH2Client, goawayOf } from './support/raw-h2.js';
-import { type TestServer, noTcpHandlesLeft, startServer } from './support/server.js';
+import { type TestServer, tcpHandlesLeft, start as startServer } from './support/harness.js';
+import { fakeTimers } from './support/fake-timers.js';
 
 const { key, cert } = certificate();
 
@@ -41,7 +42,7 @@ for (const transport of transports) {
       await Promise.all(raws.map((raw) => raw.destroy()));
       for (const child of children) child.process.kill('SIGKILL');
       await Promise.all(children.map((child) => child.exited()));
-      expect(await noTcpHandlesLeft(), 'TCP handles left open').to.equal(0);
+      expect(await tcpHandlesLeft(), 'TCP handles left open').to.equal(0);
     });
 
     const start = async (options: Partial<ServeOptions> = {}): Promise<TestServer> =>
@@ -51,8 +52,6 @@ for (const transport of transports) {
       raws.push(client);
       return client;
     };
-    const fakeTimers = (): sinon.SinonFakeTimers =>
-      (clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] }));
     /** Whether server$ has said `closed`, after the turns it takes for a close to be heard. */
     const hasClosed = async (events: ServerEvent[]): Promise<boolean> => {
       for (let turn = 0; turn < 3; turn++) await new Promise(setImmediate);
@@ -64,10 +63,10 @@ for (const transport of transports) {
       ['sent its preface without SETTINGS', PREFACE],
     ] as const) {
       it(`closes an idle session whose client ${what} and then nothing, HTTP2_PEER_TIMEOUT after the final GOAWAY, as drained`, async () => {
-        fakeTimers();
-        const { port, events } = await start();
+        clock = fakeTimers();
+        const { port, events$ } = await start();
         const seen: ServerEvent[] = [];
-        events.subscribe((event) => seen.push(event));
+        events$.subscribe((event) => seen.push(event));
         const client = await silentClient(port, preface);
         // The server's own SETTINGS: its session is up.
         await client.next(FrameType.SETTINGS);
@@ -86,7 +85,7 @@ for (const transport of transports) {
     }
 
     it('sends the final GOAWAY HTTP2_PEER_TIMEOUT after a PING the client never acknowledges, and finishes its open stream', async () => {
-      fakeTimers();
+      clock = fakeTimers();
       const held = heldReply('held');
       const { port } = await start({ handler: held.handler });
       const client = await silentClient(port);

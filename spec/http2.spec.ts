@@ -1,14 +1,14 @@
 import { connect as netConnect } from 'node:net';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
-import sinon from 'sinon';
 import { Subject, concat, finalize, of, throwError } from 'rxjs';
 import { MAX_STREAM_ID } from '../lib/protocols/http2.js';
 import type { Handler } from '../lib/handlers/respond.js';
 import { H2Clients, request } from './support/h2-client.js';
 import { heldReply } from './support/held-reply.js';
 import { ACK, FrameType, RawH2Client, encodeFrame, goawayOf } from './support/raw-h2.js';
-import { type TestServer, noTcpHandlesLeft, signal, startServer } from './support/server.js';
+import { type TestServer, tcpHandlesLeft, signal, start as startServer } from './support/harness.js';
+import { fakeTimers } from './support/fake-timers.js';
 
 const NO_ERROR = 0;
 const PROTOCOL_ERROR = 1;
@@ -31,7 +31,7 @@ describe('http2Protocol', () => {
     server = undefined;
     await clients.closeAll();
     await Promise.all(raws.map((raw) => raw.destroy()));
-    expect(await noTcpHandlesLeft(), 'TCP handles left open').to.equal(0);
+    expect(await tcpHandlesLeft(), 'TCP handles left open').to.equal(0);
   });
 
   const start = async (handler: Handler, deadline = 10_000): Promise<TestServer> =>
@@ -294,11 +294,11 @@ describe('http2Protocol', () => {
     });
 
     it('closes and reports at handshakeTimeout a connection whose client never sends its preface, and serves the others', async () => {
-      const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+      const clock = fakeTimers();
       try {
         server = await startServer({ handler: () => ({ body: 'hi' }), protocol: 'http2', shutdown$, handshakeTimeout: 5_000 });
         const errors: unknown[] = [];
-        server.events.subscribe((event) => event.type === 'error' && errors.push(event));
+        server.events$.subscribe((event) => event.type === 'error' && errors.push(event));
         const socket = netConnect(server.port, '127.0.0.1');
         const socketClosed = new Promise((resolve) => socket.once('close', resolve));
         socket.resume();
@@ -324,7 +324,7 @@ describe('http2Protocol', () => {
     });
 
     it('destroys a session still open at the deadline and counts it as forced', async () => {
-      const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+      const clock = fakeTimers();
       try {
         const held = heldReply('never released');
         server = await start(held.handler, 5_000);

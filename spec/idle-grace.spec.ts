@@ -3,7 +3,8 @@ import { Agent } from 'node:http';
 import sinon from 'sinon';
 import { Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { closed, get, noTcpHandlesLeft, startServer, type TestServer } from './support/server.js';
+import { closed, get, tcpHandlesLeft, start, type TestServer } from './support/harness.js';
+import { fakeTimers } from './support/fake-timers.js';
 
 describe('serve({ idleGrace }) (the keep-alive race, end to end)', () => {
   let server: TestServer | undefined;
@@ -13,7 +14,7 @@ describe('serve({ idleGrace }) (the keep-alive race, end to end)', () => {
   beforeEach(() => {
     agent = new Agent({ keepAlive: true });
     // Only timers are faked: faking nextTick or queueMicrotask would stall real sockets.
-    clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    clock = fakeTimers();
   });
 
   afterEach(async () => {
@@ -21,12 +22,12 @@ describe('serve({ idleGrace }) (the keep-alive race, end to end)', () => {
     server?.subscription.unsubscribe();
     server = undefined;
     agent.destroy();
-    expect(await noTcpHandlesLeft(), 'TCP handles left open').to.equal(0);
+    expect(await tcpHandlesLeft(), 'TCP handles left open').to.equal(0);
   });
 
   it('answers a request sent on an idle keep-alive connection during the grace, with Connection: close, then closes it', async () => {
     const shutdown$ = new Subject<void>();
-    server = await startServer({ handler: () => ({ body: 'hi' }), shutdown$, idleGrace: 1_000 });
+    server = await start({ handler: () => ({ body: 'hi' }), shutdown$, idleGrace: 1_000 });
     const first = await get(server.url, { agent });
     shutdown$.next();
     expect((await server.next('shutdown')).open).to.equal(1);
@@ -41,7 +42,7 @@ describe('serve({ idleGrace }) (the keep-alive race, end to end)', () => {
 
   it('closes an idle keep-alive connection that stays idle when the grace ends, not before', async () => {
     const shutdown$ = new Subject<void>();
-    server = await startServer({ handler: () => ({ body: 'hi' }), shutdown$, idleGrace: 1_000 });
+    server = await start({ handler: () => ({ body: 'hi' }), shutdown$, idleGrace: 1_000 });
     const { socket } = await get(server.url, { agent });
     shutdown$.next();
     await server.next('shutdown');
@@ -57,7 +58,7 @@ describe('serve({ idleGrace }) (the keep-alive race, end to end)', () => {
 
   it('still forces a connection idle past the deadline when the deadline is the shorter', async () => {
     const shutdown$ = new Subject<void>();
-    server = await startServer({ handler: () => ({ body: 'hi' }), shutdown$, idleGrace: 5_000, deadline: 1_000 });
+    server = await start({ handler: () => ({ body: 'hi' }), shutdown$, idleGrace: 5_000, deadline: 1_000 });
     const { socket } = await get(server.url, { agent });
     shutdown$.next();
     await server.next('shutdown');
@@ -71,7 +72,7 @@ describe('serve({ idleGrace }) (the keep-alive race, end to end)', () => {
     // Virtual time runs to the end of the grace, not on to the deadline.
     testScheduler.maxFrames = 1_000;
     const shutdown$ = new Subject<void>();
-    server = await startServer({ handler: () => ({ body: 'hi' }), shutdown$, idleGrace: 1_000, deadline: 5_000, scheduler: testScheduler });
+    server = await start({ handler: () => ({ body: 'hi' }), shutdown$, idleGrace: 1_000, deadline: 5_000, scheduler: testScheduler });
     const { socket } = await get(server.url, { agent });
     shutdown$.next();
     await server.next('shutdown');

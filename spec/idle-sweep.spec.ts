@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { Subject } from 'rxjs';
 import sinon from 'sinon';
 import { IdleSweep } from '../lib/protocols/idle-sweep.js';
-import { get, noTcpHandlesLeft, signal, startServer, type TestServer } from './support/server.js';
+import { get, tcpHandlesLeft, signal, start, type TestServer } from './support/harness.js';
 
 const microtask = (): Promise<void> => new Promise((resolve) => queueMicrotask(resolve));
 
@@ -66,14 +66,14 @@ describe('draining HTTP/1.1 while a response is flushed to a slow reader (end to
     for (const socket of sockets.splice(0)) socket.destroy();
     server?.subscription.unsubscribe();
     server = undefined;
-    expect(await noTcpHandlesLeft(), 'TCP handles left open').to.equal(0);
+    expect(await tcpHandlesLeft(), 'TCP handles left open').to.equal(0);
   });
 
   it('sends the whole response, though another connection has sent half a request, then serves that request', async () => {
     const body = Buffer.alloc(16 * 2 ** 20, 'a'); // far more than the socket buffers hold
     const bigAsked = signal();
     const shutdown$ = new Subject<void>();
-    server = await startServer({
+    server = await start({
       handler: (req) => (req.url === '/big' ? (bigAsked.resolve(), { body }) : { body: 'second' }),
       shutdown$,
     });

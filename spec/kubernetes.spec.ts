@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Agent } from 'node:http';
 import { type Child, start } from './support/child.js';
-import { get, signal as promiseToResolve } from './support/server.js';
+import { get, signal as promiseToResolve } from './support/harness.js';
 
 /**
  * The kubelet's side of a pod's termination, as docs/kubernetes.md configures it:

@@ -5,11 +5,11 @@ import { type AddressInfo, connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Subject, filter, lastValueFrom, takeUntil } from 'rxjs';
 import { type ListenEvent, ListenError, listen, serve } from '../lib/index.js';
-import { noTcpHandlesLeft } from './support/server.js';
+import { tcpHandlesLeft } from './support/harness.js';
 
 describe('listen', () => {
   afterEach(async () => {
-    expect(await noTcpHandlesLeft(), 'TCP handles left open').to.equal(0);
+    expect(await tcpHandlesLeft(), 'TCP handles left open').to.equal(0);
   });
 
   it('emits listening, then each accepted socket', async () => {

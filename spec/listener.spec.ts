@@ -6,7 +6,7 @@ import { request } from 'undici';
 import { serve } from '../lib/index.js';
 import { InvalidOptionError } from '../lib/errors.js';
 import type { RequestListener } from '../lib/handlers/listener.js';
-import { agent, closeEverything, start } from './support/serving.js';
+import { agent, closeEverything, start } from './support/harness.js';
 
 /** A promise with its resolve, for a response the test lets go of when it wants. */
 function gate(): { promise: Promise<void>; open: () => void } {

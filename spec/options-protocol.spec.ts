@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { InvalidOptionError, type ServeOptions, serve } from '../lib/index.js';
 import { resolveServeOptions } from '../lib/options.js';
-import { tcpHandles } from './support/server.js';
+import { tcpHandles } from './support/harness.js';
 
 const handler = (): object => ({});
 

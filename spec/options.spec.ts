@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { InvalidOptionError, type ServeOptions, serve } from '../lib/index.js';
-import { tcpHandles } from './support/server.js';
+import { tcpHandles } from './support/harness.js';
 
 const handler = (): object => ({});
 

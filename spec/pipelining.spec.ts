@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { NEVER, finalize } from 'rxjs';
 import { heldReply } from './support/held-reply.js';
 import { parseResponses, pipelinedGets } from './support/http1-wire.js';
-import { closeEverything, raw, start } from './support/serving.js';
+import { closeEverything, raw, start } from './support/harness.js';
 
 // Several requests written at once on one keep-alive connection (HTTP/1.1 pipelining, RFC
 // 9112 §9.3.2): node parses them all and runs every handler, but answers them in order, and

@@ -6,12 +6,9 @@ import sinon from 'sinon';
 import { NEVER, Subject, concat, of, takeUntil } from 'rxjs';
 import { WebSocket } from 'ws';
 import type { Reply, ServerEvent } from '../lib/index.js';
-import { get, noTcpHandlesLeft, send, signal, startServer, type TestServer } from './support/server.js';
+import { get, tcpHandlesLeft, send, signal, start, type TestServer } from './support/harness.js';
+import { fakeTimers } from './support/fake-timers.js';
 
-// Only timers are faked: faking nextTick or queueMicrotask would stall real sockets.
-const TIMERS_ONLY: Parameters<typeof sinon.useFakeTimers>[0] = {
-  toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
-};
 
 describe('serve in production (health endpoints, drainDelay, drain telemetry; end to end)', () => {
   let server: TestServer | undefined;
@@ -28,14 +25,14 @@ describe('serve in production (health endpoints, drainDelay, drain telemetry; en
     server?.subscription.unsubscribe();
     server = undefined;
     agent.destroy();
-    expect(await noTcpHandlesLeft(), 'TCP handles left open').to.equal(0);
+    expect(await tcpHandlesLeft(), 'TCP handles left open').to.equal(0);
   });
 
   describe('health endpoints', () => {
     it('answers readiness 200 while serving and 503 with Retry-After from the signal, liveness 200 throughout, before the handler', async () => {
       const shutdown$ = new Subject<void>();
       const handler = sinon.spy((): Reply => ({ body: 'app' }));
-      server = await startServer({ handler, shutdown$, health: true, drainDelay: 5_000, deadline: 20_000 });
+      server = await start({ handler, shutdown$, health: true, drainDelay: 5_000, deadline: 20_000 });
       const before = await Promise.all([get(server.url, { agent, path: '/readyz' }), get(server.url, { agent, path: '/livez' })]);
       expect(before.map((res) => res.status)).to.deep.equal([200, 200]);
       shutdown$.next();
@@ -59,7 +56,7 @@ describe('serve in production (health endpoints, drainDelay, drain telemetry; en
 
     it('refuses a WebSocket upgrade during drainDelay with 503 and Retry-After, instead of accepting it to close it at the accept stop', async () => {
       const shutdown$ = new Subject<void>();
-      server = await startServer({ handler: () => ({ body: 'app' }), websocket: (m$) => m$, shutdown$, health: true, drainDelay: 5_000, deadline: 20_000 });
+      server = await start({ handler: () => ({ body: 'app' }), websocket: (m$) => m$, shutdown$, health: true, drainDelay: 5_000, deadline: 20_000 });
       shutdown$.next();
       await server.next('stopping');
 
@@ -77,7 +74,7 @@ describe('serve in production (health endpoints, drainDelay, drain telemetry; en
     });
 
     it('serves the health endpoints on the configured paths only', async () => {
-      server = await startServer({
+      server = await start({
         handler: () => ({ status: 404, body: 'not here' }),
         health: { readiness: '/health/ready', liveness: '/health/live', retryAfter: 3 },
       });
@@ -91,9 +88,9 @@ describe('serve in production (health endpoints, drainDelay, drain telemetry; en
 
   describe('drainDelay (sinon fake timers)', () => {
     it('keeps accepting and serving for drainDelay after the signal, then stops accepts and drains', async () => {
-      clock = sinon.useFakeTimers(TIMERS_ONLY);
+      clock = fakeTimers();
       const shutdown$ = new Subject<void>();
-      server = await startServer({ handler: () => ({ body: 'served' }), shutdown$, health: true, drainDelay: 5_000, deadline: 10_000 });
+      server = await start({ handler: () => ({ body: 'served' }), shutdown$, health: true, drainDelay: 5_000, deadline: 10_000 });
       const port = server.port;
       shutdown$.next();
       await server.next('stopping');
@@ -117,9 +114,9 @@ describe('serve in production (health endpoints, drainDelay, drain telemetry; en
 
   describe('ctx.draining$ with a drainDelay (sinon fake timers)', () => {
     it('lets a stream run through the delay and ends it at the accept stop, when connections are told', async () => {
-      clock = sinon.useFakeTimers(TIMERS_ONLY);
+      clock = fakeTimers();
       const shutdown$ = new Subject<void>();
-      server = await startServer({
+      server = await start({
         handler: (_req, ctx) => ({ body: concat(of('first\n'), NEVER.pipe(takeUntil(ctx.draining$)), of('bye\n')) }),
         shutdown$,
         drainDelay: 2_000,
@@ -148,7 +145,7 @@ describe('serve in production (health endpoints, drainDelay, drain telemetry; en
       const shutdown$ = new Subject<void>();
       const busy = signal();
       const release = new Subject<Reply>();
-      server = await startServer({
+      server = await start({
         handler: (req) => (req.url === '/busy' ? (busy.resolve(), release) : { body: 'hi' }),
         shutdown$,
       });
@@ -170,7 +167,7 @@ describe('serve in production (health endpoints, drainDelay, drain telemetry; en
 
     it('reports connections that close together as one remaining event', async () => {
       const shutdown$ = new Subject<void>();
-      server = await startServer({ handler: () => ({ body: 'hi' }), shutdown$ });
+      server = await start({ handler: () => ({ body: 'hi' }), shutdown$ });
       const [first, second] = await Promise.all([get(server.url, { agent }), get(server.url, { agent })]);
       expect(first.socket).not.to.equal(second.socket);
       shutdown$.next();
@@ -179,10 +176,10 @@ describe('serve in production (health endpoints, drainDelay, drain telemetry; en
     });
 
     it('lists method, url and age of each request still in flight at the deadline, before closed', async () => {
-      clock = sinon.useFakeTimers(TIMERS_ONLY);
+      clock = fakeTimers();
       const shutdown$ = new Subject<void>();
       const handled = signal();
-      server = await startServer({
+      server = await start({
         handler: (req) => (req.url === '/export.csv?year=2025' && handled.resolve(), new Subject<Reply>()),
         shutdown$,
         deadline: 10_000,

@@ -7,7 +7,7 @@ import { Observable, lastValueFrom } from 'rxjs';
 import { request } from 'undici';
 import { InvalidReplyError } from '../lib/errors.js';
 import { type Reply, writeReply } from '../lib/handlers/reply.js';
-import { agent, closeEverything, raw, start } from './support/serving.js';
+import { agent, closeEverything, raw, start } from './support/harness.js';
 
 const CHUNK = 64 * 1024;
 const TOTAL = 32 * 1024 * 1024;

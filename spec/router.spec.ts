@@ -6,7 +6,7 @@ import type { Reply } from '../lib/handlers/reply.js';
 import type { ServerRequest } from '../lib/handlers/reply.js';
 import type { Handler, RequestContext } from '../lib/handlers/respond.js';
 import { type RouteContext, router } from '../lib/handlers/router.js';
-import { agent, closeEverything, raw, start } from './support/serving.js';
+import { agent, closeEverything, raw, start } from './support/harness.js';
 
 const ctx: RequestContext = { draining$: NEVER, signal: new AbortController().signal };
 

@@ -6,7 +6,8 @@ import sinon from 'sinon';
 import { TestScheduler } from 'rxjs/testing';
 import { Subject, defer, from, map, timer } from 'rxjs';
 import type { Handler, Reply, ServerEvent } from '../lib/index.js';
-import { closed, get, noTcpHandlesLeft, send, signal, startServer, type TestServer } from './support/server.js';
+import { closed, get, tcpHandlesLeft, send, signal, start, type TestServer } from './support/harness.js';
+import { fakeTimers } from './support/fake-timers.js';
 
 describe('serve (HTTP/1.1, end to end)', () => {
   let server: TestServer | undefined;
@@ -20,13 +21,13 @@ describe('serve (HTTP/1.1, end to end)', () => {
     server?.subscription.unsubscribe();
     server = undefined;
     agent.destroy();
-    expect(await noTcpHandlesLeft(), 'TCP handles left open').to.equal(0);
+    expect(await tcpHandlesLeft(), 'TCP handles left open').to.equal(0);
   });
 
   describe('serving', () => {
     it('emits listening first, with the address and an http:// url', async () => {
-      server = await startServer({ handler: () => ({ body: 'hi' }) });
-      const first = await new Promise<ServerEvent>((resolve) => server!.events.subscribe(resolve).unsubscribe());
+      server = await start({ handler: () => ({ body: 'hi' }) });
+      const first = await new Promise<ServerEvent>((resolve) => server!.events$.subscribe(resolve).unsubscribe());
       expect(first.type).to.equal('listening');
       expect(server.url).to.equal(`http://127.0.0.1:${server.port}`);
       expect(server.port).to.be.greaterThan(0);
@@ -41,7 +42,7 @@ describe('serve (HTTP/1.1, end to end)', () => {
     ];
     for (const [shape, handler] of replies) {
       it(`answers a GET with the handler's reply given as ${shape}, status 200 by default`, async () => {
-        server = await startServer({ handler });
+        server = await start({ handler });
         const res = await get(server.url, { agent });
         expect(res.status).to.equal(200);
         expect(res.body).to.equal('Hello World!');
@@ -49,14 +50,14 @@ describe('serve (HTTP/1.1, end to end)', () => {
     }
 
     it('sends the status and headers of the reply', async () => {
-      server = await startServer({ handler: () => ({ status: 201, headers: { 'x-made-by': 'rxserve' }, body: '' }) });
+      server = await start({ handler: () => ({ status: 201, headers: { 'x-made-by': 'rxserve' }, body: '' }) });
       const res = await get(server.url, { agent });
       expect(res.status).to.equal(201);
       expect(res.headers['x-made-by']).to.equal('rxserve');
     });
 
     it('answers 500 to a handler that throws, reports an error event, and keeps serving', async () => {
-      server = await startServer({
+      server = await start({
         handler: (req) => {
           if (req.url === '/boom') throw new Error('secret detail');
           return { body: 'fine' };
@@ -72,7 +73,7 @@ describe('serve (HTTP/1.1, end to end)', () => {
     });
 
     it('answers 400 to garbage on the socket, reports it, and keeps serving', async () => {
-      server = await startServer({ handler: () => ({ body: 'fine' }) });
+      server = await start({ handler: () => ({ body: 'fine' }) });
       const socket = connect(server.port, '127.0.0.1');
       socket.end('THIS IS NOT HTTP\r\n\r\n');
       const chunks: Buffer[] = [];
@@ -88,7 +89,7 @@ describe('serve (HTTP/1.1, end to end)', () => {
   describe('graceful shutdown', () => {
     it('emits shutdown with the open count, refuses new connects at once, and closes idle keep-alive connections', async () => {
       const shutdown$ = new Subject<void>();
-      server = await startServer({ handler: () => ({ body: 'hi' }), shutdown$ });
+      server = await start({ handler: () => ({ body: 'hi' }), shutdown$ });
       const [first, second] = await Promise.all([get(server.url, { agent }), get(server.url, { agent })]);
       expect(first.socket).not.to.equal(second.socket);
       shutdown$.next();
@@ -102,10 +103,10 @@ describe('serve (HTTP/1.1, end to end)', () => {
 
     it('says closed as it destroys the idle connections, in the turn of the signal, not after their close events', async () => {
       const shutdown$ = new Subject<void>();
-      server = await startServer({ handler: () => ({ body: 'hi' }), shutdown$ });
+      server = await start({ handler: () => ({ body: 'hi' }), shutdown$ });
       const [first, second] = await Promise.all([get(server.url, { agent }), get(server.url, { agent })]);
       const seen: string[] = [];
-      server.events.subscribe((event) => seen.push(event.type));
+      server.events$.subscribe((event) => seen.push(event.type));
       shutdown$.next();
       expect(seen.slice(1), 'synchronously, as node counts a destroyed socket closed').to.deep.equal(['stopping', 'shutdown', 'remaining', 'closed']);
       await Promise.all([closed(first.socket), closed(second.socket)]);
@@ -114,7 +115,7 @@ describe('serve (HTTP/1.1, end to end)', () => {
 
     it('closes a connection that has sent nothing yet at once', async () => {
       const shutdown$ = new Subject<void>();
-      server = await startServer({ handler: () => ({ body: 'hi' }), shutdown$ });
+      server = await start({ handler: () => ({ body: 'hi' }), shutdown$ });
       const socket = connect(server.port, '127.0.0.1');
       await once(socket, 'connect');
       // The server has accepted it once a request on another connection is answered.
@@ -129,7 +130,7 @@ describe('serve (HTTP/1.1, end to end)', () => {
       const shutdown$ = new Subject<void>();
       const reply = new Subject<Reply>();
       const handled = signal();
-      server = await startServer({ handler: () => (handled.resolve(), reply), shutdown$ });
+      server = await start({ handler: () => (handled.resolve(), reply), shutdown$ });
       const response = get(server.url, { agent, path: '/slow' });
       await handled.promise;
       shutdown$.next();
@@ -149,7 +150,7 @@ describe('serve (HTTP/1.1, end to end)', () => {
       this.timeout(3000);
       const shutdown$ = new Subject<void>();
       const body = new Subject<string>();
-      server = await startServer({ handler: () => ({ body }), shutdown$ });
+      server = await start({ handler: () => ({ body }), shutdown$ });
       const req = send(server.url, { agent });
       const [res] = (await once(req, 'response')) as [IncomingMessage];
       const socket = res.socket;
@@ -166,7 +167,7 @@ describe('serve (HTTP/1.1, end to end)', () => {
 
     it('completes server$ right after closed, which is the last event', async () => {
       const shutdown$ = new Subject<void>();
-      server = await startServer({ handler: () => ({ body: 'hi' }), shutdown$ });
+      server = await start({ handler: () => ({ body: 'hi' }), shutdown$ });
       await get(server.url, { agent });
       shutdown$.next();
       const events = await server.all();
@@ -176,7 +177,7 @@ describe('serve (HTTP/1.1, end to end)', () => {
 
     it('changes nothing when shutdown$ completes without emitting', async () => {
       const shutdown$ = new Subject<void>();
-      server = await startServer({ handler: () => ({ body: 'still here' }), shutdown$ });
+      server = await start({ handler: () => ({ body: 'still here' }), shutdown$ });
       shutdown$.complete();
       expect((await get(server.url, { agent })).body).to.equal('still here');
     });
@@ -184,7 +185,7 @@ describe('serve (HTTP/1.1, end to end)', () => {
     it('forces the close at once on a second shutdown$ emission', async () => {
       const shutdown$ = new Subject<void>();
       const handled = signal();
-      server = await startServer({ handler: () => defer(() => (handled.resolve(), new Subject<Reply>())), shutdown$ });
+      server = await start({ handler: () => defer(() => (handled.resolve(), new Subject<Reply>())), shutdown$ });
       const req = send(server.url, { agent });
       const failed = once(req, 'error');
       await handled.promise;
@@ -204,10 +205,10 @@ describe('serve (HTTP/1.1, end to end)', () => {
 
     it('forces a handler that never answers closed at the deadline, and says so', async () => {
       // Only timers are faked: faking nextTick or queueMicrotask would stall real sockets.
-      clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+      clock = fakeTimers();
       const shutdown$ = new Subject<void>();
       const handled = signal();
-      server = await startServer({
+      server = await start({
         handler: () => (handled.resolve(), new Subject<Reply>()),
         shutdown$,
         deadline: 10_000,
@@ -236,7 +237,7 @@ describe('serve (HTTP/1.1, end to end)', () => {
       testScheduler.maxFrames = Infinity;
       const shutdown$ = new Subject<void>();
       const handled = signal();
-      server = await startServer({
+      server = await start({
         handler: () => (handled.resolve(), new Subject<Reply>()),
         shutdown$,
         deadline: 5_000,
@@ -255,7 +256,7 @@ describe('serve (HTTP/1.1, end to end)', () => {
 
   describe('hard stop', () => {
     it('frees the port at once and closes client sockets when unsubscribed', async () => {
-      server = await startServer({ handler: () => new Subject<Reply>() });
+      server = await start({ handler: () => new Subject<Reply>() });
       const req = send(server.url, { agent });
       req.on('error', () => undefined);
       const [socket] = await once(req, 'socket');

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Agent, type ClientRequest, request } from 'node:http';
 import { Subject, map, timer } from 'rxjs';
-import { noTcpHandlesLeft, startServer, type TestServer } from './support/server.js';
+import { tcpHandlesLeft, start, type TestServer } from './support/harness.js';
 
 /** What a client saw: whole answers, and each failure by kind. */
 interface Seen {
@@ -34,7 +34,7 @@ describe('shutdown under load (end to end, a short version of stress/shutdown-un
     server?.subscription.unsubscribe();
     server = undefined;
     agent?.destroy();
-    expect(await noTcpHandlesLeft(), 'TCP handles left open').to.equal(0);
+    expect(await tcpHandlesLeft(), 'TCP handles left open').to.equal(0);
   });
 
   for (const idleGrace of [0, 1_000]) {
@@ -45,7 +45,7 @@ describe('shutdown under load (end to end, a short version of stress/shutdown-un
       for (let round = 0; round < ROUNDS; round++) {
         const shutdown$ = new Subject<void>();
         let begun = 0;
-        server = await startServer({
+        server = await start({
           handler: () => (begun++, timer(round).pipe(map(() => ({ body: 'whole' })))),
           shutdown$,
           idleGrace,

@@ -1,9 +1,10 @@
 import { type ClientRequest, Agent, type IncomingMessage, request } from 'node:http';
 import { expect } from 'chai';
-import { NEVER, Subject, type Subscription, concat, map, of } from 'rxjs';
-import sinon from 'sinon';
-import { type Handler, type OverdueEvent, type ServeOptions, type ServerEvent, fromSignals, serve } from '../lib/index.js';
+import { NEVER, Subject, concat, map, of } from 'rxjs';
+import { type Handler, type OverdueEvent, type ServeOptions, fromSignals } from '../lib/index.js';
 import { tryConnect } from './helpers/try-connect.js';
+import { fakeTimers } from './support/fake-timers.js';
+import { closeEverything, start as startServer } from './support/harness.js';
 
 // Graceful shutdown across real connections on 127.0.0.1, end to end: what the README's
 // comparison table claims for rxserve is shown here.
@@ -12,7 +13,6 @@ describe('graceful shutdown, end to end', function () {
   // connection too, so "at once" and "right after" are shown by finishing well before it.
   this.timeout(4_000);
   let agent: Agent;
-  let subscription: Subscription | undefined;
   let signalListeners: number;
 
   beforeEach(() => {
@@ -20,29 +20,16 @@ describe('graceful shutdown, end to end', function () {
     signalListeners = process.listenerCount('SIGTERM');
   });
 
-  afterEach(() => {
-    subscription?.unsubscribe();
-    subscription = undefined;
+  afterEach(async () => {
     agent.destroy();
+    await closeEverything();
     expect(process.listenerCount('SIGTERM')).to.equal(signalListeners);
   });
 
-  /** Serves on 127.0.0.1:0 and resolves once listening; `closed` resolves when server$ completes. */
+  /** Serves `handler` on 127.0.0.1:0 through the spec harness and resolves once listening. */
   async function start(handler: Handler, options: Pick<ServeOptions, 'deadline' | 'shutdown$'>) {
-    const events: ServerEvent[] = [];
-    let complete!: () => void;
-    const closed = new Promise<void>((resolve) => (complete = resolve));
-    const listening = new Promise<number>((resolve, reject) => {
-      subscription = serve({ host: '127.0.0.1', handler, deadline: 60_000, ...options }).subscribe({
-        next: (event) => {
-          events.push(event);
-          if (event.type === 'listening') resolve(event.address.port);
-        },
-        error: reject,
-        complete,
-      });
-    });
-    return { events, closed, port: await listening };
+    const server = await startServer({ handler, deadline: 60_000, ...options });
+    return { events: server.events, closed: server.closed, port: server.port };
   }
 
   function get(port: number, path: string): { req: ClientRequest; response: Promise<IncomingMessage> } {
@@ -84,7 +71,7 @@ describe('graceful shutdown, end to end', function () {
   });
 
   it('closes an idle keep-alive connection at once, without any timer firing, and reports it drained', async () => {
-    const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const clock = fakeTimers();
     try {
       const shutdown$ = new Subject<void>();
       const { events, closed, port } = await start(() => ({ body: 'hi' }), { shutdown$ });
@@ -132,7 +119,7 @@ describe('graceful shutdown, end to end', function () {
   });
 
   it('destroys what is left at the deadline, not a millisecond before, and reports it forced', async () => {
-    const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const clock = fakeTimers();
     try {
       const shutdown$ = new Subject<void>();
       const { handler, arrived } = arriving(() => NEVER);

@@ -4,7 +4,8 @@ import { type Socket, connect } from 'node:net';
 import sinon from 'sinon';
 import { Subject } from 'rxjs';
 import type { ServerEvent } from '../lib/index.js';
-import { closed, get, noTcpHandlesLeft, startServer, type TestServer } from './support/server.js';
+import { closed, get, tcpHandlesLeft, start, type TestServer } from './support/harness.js';
+import { fakeTimers } from './support/fake-timers.js';
 
 /** A slowloris client: connected, with a request head begun and never finished. */
 function slowClient(port: number): Promise<Socket> {
@@ -27,7 +28,7 @@ describe('slow clients (slowloris, end to end)', () => {
   beforeEach(() => {
     agent = new Agent({ keepAlive: true, maxSockets: 1 });
     // Only timers are faked: faking nextTick or queueMicrotask would stall real sockets.
-    clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    clock = fakeTimers();
   });
 
   afterEach(async () => {
@@ -36,12 +37,12 @@ describe('slow clients (slowloris, end to end)', () => {
     server = undefined;
     agent.destroy();
     for (const socket of slow.splice(0)) socket.destroy();
-    expect(await noTcpHandlesLeft(), 'TCP handles left open').to.equal(0);
+    expect(await tcpHandlesLeft(), 'TCP handles left open').to.equal(0);
   });
 
   it('serves normal clients while slow request heads hang, and still closes at the deadline, forcing only those', async () => {
     const shutdown$ = new Subject<void>();
-    server = await startServer({ handler: () => ({ body: 'fine' }), shutdown$, deadline: 1_000 });
+    server = await start({ handler: () => ({ body: 'fine' }), shutdown$, deadline: 1_000 });
     slow = await Promise.all(Array.from({ length: SLOW }, () => slowClient(server!.port)));
     // Written after every slow head: by the time these are answered, the server has read them.
     for (let i = 0; i < 3; i++) expect((await get(server.url, { agent })).body).to.equal('fine');

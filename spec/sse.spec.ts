@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { request } from 'undici';
 import { events } from '../demos/sse.js';
 import { router } from '../lib/handlers/router.js';
-import { agent, closeEverything, start } from './support/serving.js';
+import { agent, closeEverything, start } from './support/harness.js';
 
 describe('the SSE demo', () => {
   afterEach(closeEverything);

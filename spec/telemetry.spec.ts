@@ -8,7 +8,7 @@ import { Subject } from 'rxjs';
 import { WebSocket } from 'ws';
 import type { OverdueEvent, Reply } from '../lib/index.js';
 import { certificate } from './support/certificates.js';
-import { noTcpHandlesLeft, signal, startServer, type TestServer } from './support/server.js';
+import { tcpHandlesLeft, signal, start, type TestServer } from './support/harness.js';
 
 describe('drain telemetry across protocols (auto: HTTP/2 and a WebSocket on one port)', () => {
   let server: TestServer | undefined;
@@ -16,13 +16,13 @@ describe('drain telemetry across protocols (auto: HTTP/2 and a WebSocket on one 
   afterEach(async () => {
     server?.subscription.unsubscribe();
     server = undefined;
-    expect(await noTcpHandlesLeft(), 'TCP handles left open').to.equal(0);
+    expect(await tcpHandlesLeft(), 'TCP handles left open').to.equal(0);
   });
 
   it('lists an HTTP/2 stream and a WebSocket still open when the close is forced', async () => {
     const shutdown$ = new Subject<void>();
     const handled = signal();
-    server = await startServer({
+    server = await start({
       protocol: 'auto',
       handler: () => (handled.resolve(), new Subject<Reply>()),
       websocket: (messages$) => messages$,
@@ -63,14 +63,14 @@ describe('drain telemetry counts each connection as what it speaks now', () => {
   afterEach(async () => {
     server?.subscription.unsubscribe();
     server = undefined;
-    expect(await noTcpHandlesLeft(), 'TCP handles left open').to.equal(0);
+    expect(await tcpHandlesLeft(), 'TCP handles left open').to.equal(0);
   });
 
   it('counts a WebSocket as websocket and an HTTP/2 session over TLS as http2, not as the tls connections they were accepted as', async () => {
     const { key, cert } = certificate();
     const shutdown$ = new Subject<void>();
     const handled = signal();
-    server = await startServer({
+    server = await start({
       protocol: 'auto',
       tls: { key, cert },
       handler: (req) => (req.httpVersionMajor === 1 ? { body: 'idle after this' } : (handled.resolve(), new Subject<Reply>())),

@@ -5,14 +5,14 @@ import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { once } from 'node:events';
 import { expect } from 'chai';
 import { Subject, firstValueFrom, toArray } from 'rxjs';
-import sinon from 'sinon';
 import { MAX_STREAM_ID } from '../lib/protocols/http2.js';
 import { type ServerEvent, TlsError, serve } from '../lib/index.js';
 import type { ServeOptions } from '../lib/options.js';
 import { certificate } from './support/certificates.js';
 import { H2Clients, request } from './support/h2-client.js';
 import { heldReply } from './support/held-reply.js';
-import { type TestServer, closed, noTcpHandlesLeft, startServer } from './support/server.js';
+import { type TestServer, closed, tcpHandlesLeft, start as startServer } from './support/harness.js';
+import { fakeTimers } from './support/fake-timers.js';
 
 describe('tlsProtocol', () => {
   const { key, cert } = certificate();
@@ -36,7 +36,7 @@ describe('tlsProtocol', () => {
     await clients.closeAll();
     for (const socket of sockets) socket.destroy();
     await Promise.all(sockets.map(closed));
-    expect(await noTcpHandlesLeft(), 'TCP handles left open').to.equal(0);
+    expect(await tcpHandlesLeft(), 'TCP handles left open').to.equal(0);
   });
 
   const start = async (options: Partial<ServeOptions> = {}): Promise<TestServer> =>
@@ -230,11 +230,11 @@ describe('tlsProtocol', () => {
 
     it('closes and reports a client that has not finished its handshake at handshakeTimeout, and serves the others', async () => {
       // Only the timers: the sockets need node's real nextTick and microtasks.
-      const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+      const clock = fakeTimers();
       try {
         const { url, port } = await start({ handshakeTimeout: 5_000 });
         const seen: ServerEvent[] = [];
-        server!.events.subscribe((event) => seen.push(event));
+        server!.events$.subscribe((event) => seen.push(event));
         const socket = netConnect(port, '127.0.0.1');
         sockets.push(socket);
         socket.on('error', () => undefined);

@@ -3,17 +3,13 @@ import { expect } from 'chai';
 import { NEVER, concat, fromEvent, map, merge, of, range, take, takeUntil, tap, throwError } from 'rxjs';
 import sinon from 'sinon';
 import WebSocket from 'ws';
-import { cleanUp, closeOf, connected, messages, openTcpHandles, openTcpHandlesSettled, start } from './support/websocket-server.js';
+import { closeEverything, closeOf, connected, messages, start, tcpHandlesLeft } from './support/harness.js';
+import { fakeTimers } from './support/fake-timers.js';
 
 const MiB = 1024 * 1024;
 
 describe('WebSocketConnection', () => {
-  let handlesBefore: number;
-  beforeEach(() => (handlesBefore = openTcpHandles()));
-  afterEach(async () => {
-    await cleanUp();
-    expect(await openTcpHandlesSettled()).to.equal(handlesBefore);
-  });
+  afterEach(closeEverything);
 
   describe('the handler contract', () => {
     it('serves an echo server written in one line', async () => {
@@ -153,7 +149,7 @@ describe('WebSocketConnection', () => {
     afterEach(() => clock?.restore());
 
     it('is destroyed at the deadline and counted as forced, even past ws\'s own 30 s close timeout, and no ws timer outlives it', async () => {
-      clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+      clock = fakeTimers();
       const server = await start({ websocket: (messages$) => messages$, deadline: 60_000 });
       const ws = await connected(server.wsUrl);
       // A paused client reads nothing, so the close frame is never answered.
@@ -167,7 +163,7 @@ describe('WebSocketConnection', () => {
       expect(await server.closed).to.deep.equal({ type: 'closed', graceful: false, drained: 0, forced: 1 });
       ws.resume();
       await closed;
-      await openTcpHandlesSettled();
+      await tcpHandlesLeft();
       expect(clock.countTimers()).to.equal(0);
     });
   });

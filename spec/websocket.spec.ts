@@ -3,7 +3,7 @@ import { type Socket, connect } from 'node:net';
 import { expect } from 'chai';
 import { map } from 'rxjs';
 import WebSocket from 'ws';
-import { cleanUp, client, closeOf, connected, messages, openTcpHandles, openTcpHandlesSettled, start } from './support/websocket-server.js';
+import { client, closeEverything, closeOf, connected, messages, start } from './support/harness.js';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 const UPGRADE_HEADERS = `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
@@ -41,14 +41,11 @@ async function refusal(url: string): Promise<{ status: number; body: string }> {
 }
 
 describe('websocketUpgrade', () => {
-  let handlesBefore: number;
-  beforeEach(() => (handlesBefore = openTcpHandles()));
   afterEach(async () => {
     for (const socket of raws) socket.destroy();
     await Promise.all([...raws].map((socket) => (socket.closed ? undefined : once(socket, 'close'))));
     raws.clear();
-    await cleanUp();
-    expect(await openTcpHandlesSettled()).to.equal(handlesBefore);
+    await closeEverything();
   });
 
   describe('upgrade requests that are not served', () => {

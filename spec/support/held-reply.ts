@@ -1,5 +1,5 @@
 import type { Handler } from '../../lib/index.js';
-import { signal } from './server.js';
+import { signal } from './harness.js';
 
 /** A handler whose replies wait for the spec, and what it saw. */
 export interface HeldReply {

@@ -4,6 +4,7 @@ import { TestScheduler } from 'rxjs/testing';
 import sinon from 'sinon';
 import { type ConnectionInfo, GracefulShutdown } from '../../lib/index.js';
 import { FakeConnection, type FakeConnectionOptions, type SimulatedEvent, simulateServer } from '../../lib/testing/index.js';
+import { fakeTimers } from '../support/fake-timers.js';
 
 const stopping = (open: number): SimulatedEvent => ({ type: 'stopping', open });
 const shutdown = (open: number): SimulatedEvent => ({ type: 'shutdown', open });
@@ -245,7 +246,7 @@ describe('simulateServer', () => {
     let clock: sinon.SinonFakeTimers;
 
     beforeEach(() => {
-      clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+      clock = fakeTimers();
     });
 
     afterEach(() => clock.restore());
