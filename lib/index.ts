@@ -21,7 +21,8 @@ export type { RequestListener } from './handlers/listener.js';
 export { router, type Routes, type RouteHandler, type RouteContext } from './handlers/router.js';
 export { readBytes, readText, readJson, type BodyOptions } from './handlers/body.js';
 export type { Handler, RequestContext } from './handlers/respond.js';
-export type { Reply, ReplyBody, ServerRequest } from './handlers/reply.js';
+export type { Reply, ReplyBody, ServerRequest, UseJsonForAnObjectBody } from './handlers/reply.js';
+export { json } from './handlers/json.js';
 export type {
   BufferFullPolicy,
   WebSocketContext,

@@ -30,7 +30,21 @@ export type ReplyBody = string | Uint8Array | ObservableInput<string | Uint8Arra
 export interface Reply {
   readonly status?: number;
   readonly headers?: OutgoingHttpHeaders;
-  readonly body?: ReplyBody;
+  /** What is sent; an object is not sent as JSON by itself: answer {@link json}(value). */
+  readonly body?: ReplyBody | UseJsonForAnObjectBody;
+}
+
+/**
+ * Not a body: its name is what the type error says when a reply's `body` is a plain
+ * object, which is not sent as JSON by itself. Answer `json(value)` instead.
+ *
+ * @example
+ * ```ts
+ * const reply: Reply = json({ id: 1 }); // not { body: { id: 1 } }
+ * ```
+ */
+export interface UseJsonForAnObjectBody {
+  readonly 'answer json(value) to send an object': never;
 }
 
 /**
@@ -90,7 +104,8 @@ export function startReply(res: ServerResponseLike, reply: unknown): Observable<
   if (body instanceof Readable) return piping(body, res);
   if (!isObservable(body) && isAsyncIterable(body)) return piping(Readable.from(body, { objectMode: false }), res);
   if (!isObservableInput(body)) {
-    throw new InvalidReplyError(`Expected the reply's \`body\` to be a string, bytes, a stream or an Observable, got ${typeof body}`);
+    const hint = typeof body === 'object' ? ' (to send an object as JSON, answer json(value))' : '';
+    throw new InvalidReplyError(`Expected the reply's \`body\` to be a string, bytes, a stream or an Observable, got ${typeof body}${hint}`);
   }
   return streaming(from(body), res);
 }

@@ -19,14 +19,17 @@ interface Block {
   readonly file: string;
 }
 
-// Every ```ts block of docs/*.md is type-checked, and run unless marked `ts no-run`; a
-// ```text output block right after it is what it must print.
-const blocks = readdirSync(join(repo, 'docs'))
-  .filter((name) => name.endsWith('.md'))
-  .sort()
-  .flatMap((name) => extract(`docs/${name}`, readFileSync(join(repo, 'docs', name), 'utf8')));
+// Every ```ts block of README.md and docs/*.md is type-checked, and run unless marked
+// `ts no-run`; a ```text output block right after it is what it must print.
+const blocks = [
+  ...extract('README.md', readFileSync(join(repo, 'README.md'), 'utf8')),
+  ...readdirSync(join(repo, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .flatMap((name) => extract(`docs/${name}`, readFileSync(join(repo, 'docs', name), 'utf8'))),
+];
 
-describe('the code blocks of docs/', function () {
+describe('the code blocks of README.md and docs/', function () {
   // Each block runs in its own node process, as a user would run it; all at once, each
   // test awaits its own.
   this.timeout(30_000);
