@@ -7,7 +7,6 @@ import {
   concat,
   defer,
   filter,
-  finalize,
   from,
   map,
   merge,
@@ -109,13 +108,12 @@ export function drainEvents(
 ): Observable<RemainingEvent | OverdueEvent | ClosedEvent> {
   return defer(() => {
     // drained = what was open, plus what was watched meanwhile, minus what was forced.
-    let draining = graceful.count;
-    let open = draining;
-    const stopCounting = graceful.onCountChange((count) => {
-      if (count > open) draining += count - open;
-      open = count;
-    });
-    const closedEvent = (forced: number): ClosedEvent => ({ type: 'closed', graceful: forced === 0, drained: draining - forced, forced });
+    const open = graceful.count;
+    const watched = graceful.watchedCount;
+    const closedEvent = (forced: number): ClosedEvent => {
+      const drained = open + graceful.watchedCount - watched - forced;
+      return { type: 'closed', graceful: forced === 0, drained, forced };
+    };
     // graceful.shutdown() first: with nothing open it has won before forcing$ is heard.
     const outcome$ = merge(graceful.shutdown().pipe(map(() => 'drained' as const)), forcing$).pipe(
       take(1),
@@ -134,9 +132,6 @@ export function drainEvents(
       }),
     );
     // remaining() first: a connection that closes as soon as it is told is a `remaining` too.
-    return merge(remaining(graceful, scheduler), outcome$).pipe(
-      takeWhile((event) => event.type !== 'closed', true),
-      finalize(stopCounting),
-    );
+    return merge(remaining(graceful, scheduler), outcome$).pipe(takeWhile((event) => event.type !== 'closed', true));
   });
 }

@@ -36,6 +36,9 @@ export class GracefulShutdown {
   private readonly open = new Map<GracefulConnection, Unsubscribable>();
   private readonly changes = new Subject<number>();
   private readonly countListeners: Array<(open: number) => void> = [];
+  /** While shutdown() or destroy() goes through every connection: listeners hear the count once, after. */
+  private sweeping = false;
+  private watchedSoFar = 0;
   private readonly emptied = new Subject<void>();
   private readonly told = new ReplaySubject<void>(1);
   private shuttingDown = false;
@@ -146,6 +149,7 @@ export class GracefulShutdown {
       return conn;
     }
     this.open.set(conn, ending);
+    this.watchedSoFar++;
     this.countChanged();
     if (this.shuttingDown) conn.gracefulShutdown();
     return conn;
@@ -165,7 +169,7 @@ export class GracefulShutdown {
   shutdown(): Observable<void> {
     return defer(() => {
       this.shuttingDown = true;
-      for (const conn of [...this.open.keys()]) conn.gracefulShutdown();
+      this.sweep((conn) => conn.gracefulShutdown());
       this.told.next();
       this.told.complete();
       return this.allClosed();
@@ -208,8 +212,29 @@ export class GracefulShutdown {
    * ```
    */
   destroy(): number {
+    return this.sweep((conn) => conn.destroy());
+  }
+
+  /**
+   * How many connections have been counted open since this was made: what a drain adds to
+   * the count it started with, to know how many it drained.
+   * @internal
+   */
+  get watchedCount(): number {
+    return this.watchedSoFar;
+  }
+
+  // `action` to every connection open now; the count listeners hear the count once, after:
+  // 10,000 idle connections closed as they are told are one change to a drain, not 10,000.
+  private sweep(action: (conn: GracefulConnection) => void): number {
     const conns = [...this.open.keys()];
-    for (const conn of conns) conn.destroy();
+    this.sweeping = true;
+    try {
+      for (const conn of conns) action(conn);
+    } finally {
+      this.sweeping = false;
+    }
+    if (this.open.size !== conns.length) for (const listener of this.countListeners) listener(this.open.size);
     return conns.length;
   }
 
@@ -224,10 +249,11 @@ export class GracefulShutdown {
   }
 
   /**
-   * Calls `listener` with the open count at each change, as `count$` tells it, until the
-   * returned function is called: rxserve's own drain listens so, because it runs at every
-   * close, and a Subscriber chain a close is what made draining 1,000 idle connections
-   * slower than node's `server.close()` (bench/drain-latency.ts, pinned).
+   * Calls `listener` with the open count when it changes, until the returned function is
+   * called: rxserve's own drain listens so, because it runs at every close, and a
+   * Subscriber chain a close is what made draining 1,000 idle connections slower than
+   * node's `server.close()` (bench/drain-latency.ts, pinned). The closes that `shutdown()`
+   * or `destroy()` cause as they go through every connection are heard as one change.
    * @internal
    */
   onCountChange(listener: (open: number) => void): () => void {
@@ -240,7 +266,7 @@ export class GracefulShutdown {
 
   private countChanged(): void {
     const open = this.open.size;
-    for (const listener of this.countListeners) listener(open);
+    if (!this.sweeping) for (const listener of this.countListeners) listener(open);
     if (this.changes.observed) this.changes.next(open);
     if (open === 0) this.emptied.next();
   }

@@ -5,7 +5,7 @@ import { lifecycle } from './lifecycle.js';
 let warm = false;
 
 /**
- * Runs the shutdown path once, at once, over a connection that closes as it is told: the
+ * Runs the shutdown path once, at once, over connections that close as they are told: the
  * signal, the accept stop, the drain race, `remaining`, `closed`. V8 compiles a function
  * the first time it runs, and node's own `server.close()` comes precompiled with node:
  * without this, the first (and only) shutdown of a process would pay ~2 ms compiling the
@@ -17,7 +17,11 @@ export function warmUpShutdownPath(): void {
   if (warm) return;
   warm = true;
   const graceful = new GracefulShutdown();
-  const closes = new Subject<void>();
-  graceful.watch({ closed$: closes, gracefulShutdown: () => closes.next(), destroy: () => closes.next() });
+  // Two, so that the first close schedules a `remaining` event and the second cancels it,
+  // as when idle connections close as they are told.
+  for (let i = 0; i < 2; i++) {
+    const closes = new Subject<void>();
+    graceful.watch({ closed$: closes, gracefulShutdown: () => closes.next(), destroy: () => closes.next() });
+  }
   lifecycle({ accepts$: EMPTY, graceful, shutdown$: of(0), deadline: 0 }).subscribe();
 }

@@ -1,0 +1,28 @@
+const N = Number(process.env.N ?? 10);
+import { Subject } from 'rxjs';
+import { Agent, get } from 'node:http';
+import { Session } from 'node:inspector/promises';
+const { serve } = await import('/work/main/dist/index.js');
+const session = new Session(); session.connect();
+await session.post('Profiler.enable'); await session.post('Profiler.setSamplingInterval', { interval: 5 });
+const shutdown$ = new Subject();
+let port;
+await new Promise((resolve) => serve({ host: '127.0.0.1', port: 0, shutdown$, handler: () => ({ body: 'x' }) }).subscribe((e) => { if (e.type === 'listening') { port = e.address.port; resolve(); } }));
+const agent = new Agent({ keepAlive: true, maxSockets: N });
+await Promise.all(Array.from({ length: N }, () => new Promise((r) => get({ port, host: '127.0.0.1', agent }, (res) => { res.resume(); res.on('end', r); }))));
+await new Promise((r) => setTimeout(r, 100));
+await session.post('Profiler.start');
+const t0 = performance.now(); shutdown$.next(); const t1 = performance.now();
+const { profile } = await session.post('Profiler.stop');
+console.log('sync', (t1 - t0).toFixed(3));
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const parent = new Map(); for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+// inclusive time per function for samples inside the window: walk up the stack
+const startTime = profile.startTime; let ts = startTime;
+const incl = new Map(); const self = new Map(); let total = 0;
+profile.samples.forEach((id, i) => { ts += profile.timeDeltas[i]; const n = byId.get(id); if (n.callFrame.functionName === '(program)' || n.callFrame.functionName === '(idle)') return; total += profile.timeDeltas[i];
+  const seen = new Set(); let p = id; const sk = `${n.callFrame.functionName||'anon'} ${n.callFrame.url.split('/').slice(-2).join('/')}:${n.callFrame.lineNumber}`; self.set(sk, (self.get(sk) ?? 0) + profile.timeDeltas[i]);
+  while (p) { const pn = byId.get(p); const k = `${pn.callFrame.functionName||'anon'} ${pn.callFrame.url.split('/').slice(-2).join('/')}:${pn.callFrame.lineNumber}`; if (!seen.has(k)) { seen.add(k); incl.set(k, (incl.get(k) ?? 0) + profile.timeDeltas[i]); } p = parent.get(p); } });
+console.log('samples total', (total/1000).toFixed(3));
+for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log('self', (v / 1000).toFixed(3).padStart(6), k);
+process.exit(0);
