@@ -23,6 +23,8 @@ export { readBytes, readText, readJson, type BodyOptions } from './handlers/body
 export type { Handler, RequestContext } from './handlers/respond.js';
 export type { Reply, ReplyBody, ServerRequest, UseJsonForAnObjectBody } from './handlers/reply.js';
 export { json } from './handlers/json.js';
+export { drainingOf, drainingSignalOf } from './handlers/draining.js';
+export type { AdoptableServer } from './accept/adopt.js';
 export type {
   BufferFullPolicy,
   WebSocketContext,

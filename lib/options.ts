@@ -4,6 +4,8 @@ import { LISTEN_OPTIONS } from './accept/listen.js';
 import { type HealthOptions, healthOption } from './handlers/health.js';
 import { type RequestListener, listenerOption } from './handlers/listener.js';
 import { type Handler, handlerOption } from './handlers/respond.js';
+import { type AdoptableServer, serverOption, websocketServersOption } from './accept/adopt.js';
+import { InvalidOptionError } from './errors.js';
 import { type OptionCheck, type Resolved, oneOf, resolveOptions } from './option-checks.js';
 import { handshakeTimeoutOption } from './protocols/handoff.js';
 import { type Http1Limits, http1Option, idleGraceOption } from './protocols/http1.js';
@@ -11,6 +13,7 @@ import { tlsOption } from './protocols/tls.js';
 import { LIFECYCLE_OPTIONS } from './shutdown/lifecycle.js';
 import type { WebSocketHandler } from './websocket/connection.js';
 import { type WebSocketOptions, websocketOption } from './websocket/options.js';
+import type { WebSocketServer } from 'ws';
 import type { WebSocketRoutes } from './websocket/upgrade.js';
 
 /**
@@ -92,6 +95,24 @@ export interface ServeOptions {
   readonly scheduler?: SchedulerLike;
   /** Health endpoints answered before the handler: `true` for `/readyz` and `/livez`; default none. */
   readonly health?: true | HealthOptions;
+  /**
+   * A server the app already has (Fastify's `app.server`, NestJS's `app.getHttpServer()`,
+   * the server Socket.IO or Apollo attach to): a node `http.Server`, `https.Server`,
+   * `http2.Http2Server` or `Http2SecureServer`, whose own listeners answer its requests
+   * and upgrades, given rxserve's whole shutdown. With `port`, rxserve listens and hands it
+   * each accepted socket (it must not listen by itself); without, rxserve adopts its own
+   * accept loop (`listening` at once if it listens, else when it does) and the accept stop
+   * stops it accepting. Excludes `handler`, `listener`, `protocol`, `tls`, `websocket` and
+   * `http1` (the server's own settings apply).
+   */
+  readonly server?: AdoptableServer;
+  /**
+   * `ws` `WebSocketServer`s whose clients get the close frame (1001 Going Away) at the
+   * accept stop, and count as drained once the closing handshake completes; each must keep its clients (ws's `clientTracking`, the
+   * default). Any other upgraded socket is counted, and destroyed at the deadline if still
+   * open. With `server` only.
+   */
+  readonly websocketServers?: readonly WebSocketServer[];
 }
 
 /**
@@ -123,6 +144,8 @@ const SERVE_OPTIONS = {
   idleGrace: idleGraceOption,
   scheduler: LIFECYCLE_OPTIONS.scheduler,
   health: healthOption,
+  server: serverOption,
+  websocketServers: websocketServersOption,
 } satisfies { [K in keyof Required<ServeOptions>]: OptionCheck<unknown> };
 
 /** {@link ServeOptions} checked, with every default filled in. */
@@ -133,5 +156,23 @@ export type ServeConfig = Resolved<typeof SERVE_OPTIONS>;
  * first option that is wrong, what was expected and what came.
  */
 export function resolveServeOptions(options: ServeOptions): ServeConfig {
-  return resolveOptions(SERVE_OPTIONS, options);
+  const config = resolveOptions(SERVE_OPTIONS, options);
+  // What answers requests: exactly one of handler, listener and server.
+  if (config.server) {
+    for (const name of ['handler', 'listener', 'protocol', 'tls', 'websocket', 'http1'] as const) {
+      if (options[name] !== undefined) {
+        throw new InvalidOptionError(name, `absent when \`server\` is given (the server's own ${name === 'http1' ? 'settings apply' : 'listeners answer'})`, options[name]);
+      }
+    }
+    if (options.port !== undefined && config.server.listening) {
+      throw new InvalidOptionError('port', 'absent when `server` listens already (without `port`, rxserve adopts its own accept loop)', options.port);
+    }
+  } else {
+    if (config.handler && config.listener) throw new InvalidOptionError('listener', 'absent when `handler` is given (give one of the two)', config.listener);
+    if (!config.handler && !config.listener) {
+      throw new InvalidOptionError('handler', 'a function `(req, ctx) => Reply` (or `listener`, a `(req, res)` function, or `server`, a node server)', undefined);
+    }
+    if (config.websocketServers.length > 0) throw new InvalidOptionError('websocketServers', 'given with `server` only (`websocket` serves rxserve\'s own)', options.websocketServers);
+  }
+  return config;
 }

@@ -4,6 +4,8 @@ import { EMPTY, Observable, mergeMap, of, tap } from 'rxjs';
 import { autoProtocol } from './protocols/auto.js';
 import type { ErrorEvent, ServerEvent } from './events.js';
 import { GracefulShutdown } from './shutdown/graceful-shutdown.js';
+import { type AdoptableServer, type AdoptedAcceptEvent, adoptServer } from './accept/adopt.js';
+import { Server as TlsServer } from 'node:tls';
 import { healthCheck } from './handlers/health.js';
 import { type Http1Options, http1Protocol } from './protocols/http1.js';
 import { http2Protocol } from './protocols/http2.js';
@@ -56,49 +58,20 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
     let ready = true;
     const answerHealth = config.health && healthCheck(config.health, () => ready);
     const report = (event: ErrorEvent): void => subscriber.next(event);
-    const websockets = config.websocket
-      ? websocketUpgrade({
-          ...config.websocket,
-          // Past our deadline, so during a drain an unanswered close is ours to force (and
-          // count as forced), never ws's to time out quietly; outside a drain it bounds the wait.
-          closeTimeout: config.deadline + 1000,
-          report,
-        })
-      : undefined;
-    const draining$ = graceful.draining$;
-    const { handler, listener } = config;
-    const respondOptions = { handler: handler!, draining$, report };
-    const onRequest = (req: ServerRequest, res: ServerResponseLike): void => {
-      if (answerHealth && answerHealth(req as IncomingMessage, res as ServerResponse)) return;
-      if (listener) callListener(req as IncomingMessage, res as ServerResponse, { listener, report });
-      else respond(req, res, respondOptions);
-    };
-    const protocol = protocolFor(config, {
-      onRequest,
+    const context: ServingContext = {
+      config,
+      graceful,
       report,
-      limits: config.http1,
-      onUpgrade: websockets?.upgrade,
-      idleGrace: config.idleGrace,
-      scheduler: config.scheduler,
+      answerHealth: answerHealth || undefined,
       // While readiness fails and the server still serves (drainDelay), each HTTP/1.1
       // connection asks its client to reconnect: by the accept stop, busy keep-alive clients
       // have moved elsewhere and no request of theirs races the closing of an idle connection.
       reconnecting: () => !ready,
-    });
-
-    const accepting = listen(config).pipe(
-      mergeMap((event: ListenEvent): Observable<ServerEvent> => {
-        if (event.type === 'connection') {
-          graceful.watch(protocol.accept(event.socket));
-          return EMPTY;
-        }
-        if (event.type === 'listening') return of(listening(event.address, config.tls ? 'https' : 'http'));
-        return of({ type: 'error', error: event.error });
-      }),
-    );
-
+      portGiven: options.port !== undefined,
+    };
+    const serving = config.server ? adopted(config.server, context) : owned(context);
     const running = lifecycle({
-      accepts$: accepting,
+      accepts$: serving.accepts$,
       graceful,
       shutdown$: config.shutdown$,
       deadline: config.deadline,
@@ -108,6 +81,7 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
       .pipe(
         tap((event) => {
           if (event.type === 'stopping') ready = false;
+          else if (event.type === 'shutdown') serving.acceptStopped?.();
         }),
       )
       .subscribe(subscriber);
@@ -115,10 +89,117 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
     return () => {
       running.unsubscribe();
       graceful.destroy();
-      protocol.close();
-      websockets?.close();
+      serving.close();
     };
   });
+}
+
+/** What serving needs of serve(), whichever server accepts the connections. */
+interface ServingContext {
+  readonly config: ServeConfig;
+  readonly graceful: GracefulShutdown;
+  readonly report: (event: ErrorEvent) => void;
+  readonly answerHealth: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  readonly reconnecting: () => boolean;
+  readonly portGiven: boolean;
+}
+
+/** Where connections come from and what is left to do at the accept stop and at the end. */
+interface Serving {
+  /** The accept loop's events as server events; each connection is watched as it comes. */
+  readonly accepts$: Observable<ServerEvent>;
+  acceptStopped?(): void;
+  close(): void;
+}
+
+// rxserve's own server: it listens, and its handler (or listener) answers.
+function owned({ config, graceful, report, answerHealth, reconnecting }: ServingContext): Serving {
+  const websockets = config.websocket
+    ? websocketUpgrade({
+        ...config.websocket,
+        // Past our deadline, so during a drain an unanswered close is ours to force (and
+        // count as forced), never ws's to time out quietly; outside a drain it bounds the wait.
+        closeTimeout: config.deadline + 1000,
+        report,
+      })
+    : undefined;
+  const draining$ = graceful.draining$;
+  const { handler, listener } = config;
+  const respondOptions = { handler: handler!, draining$, report };
+  const onRequest = (req: ServerRequest, res: ServerResponseLike): void => {
+    if (answerHealth && answerHealth(req as IncomingMessage, res as ServerResponse)) return;
+    if (listener) callListener(req as IncomingMessage, res as ServerResponse, { listener, report });
+    else respond(req, res, respondOptions);
+  };
+  const protocol = protocolFor(config, {
+    onRequest,
+    report,
+    limits: config.http1,
+    onUpgrade: websockets?.upgrade,
+    idleGrace: config.idleGrace,
+    scheduler: config.scheduler,
+    reconnecting,
+    draining$,
+  });
+  return {
+    accepts$: listen(config).pipe(
+      mergeMap((event: ListenEvent): Observable<ServerEvent> => {
+        if (event.type === 'connection') {
+          graceful.watch(protocol.accept(event.socket));
+          return EMPTY;
+        }
+        if (event.type === 'listening') return of(listening(event.address, config.tls ? 'https' : 'http'));
+        return of({ type: 'error', error: event.error });
+      }),
+    ),
+    close() {
+      protocol.close();
+      websockets?.close();
+    },
+  };
+}
+
+// A server the app already has: its own listeners answer; rxserve gives it the shutdown.
+function adopted(server: AdoptableServer, { config, graceful, report, answerHealth, reconnecting, portGiven }: ServingContext): Serving {
+  const adoption = adoptServer({
+    server,
+    report,
+    answerHealth,
+    reconnecting,
+    isDraining: () => graceful.isDraining,
+    idleGrace: config.idleGrace,
+    handshakeTimeout: config.handshakeTimeout,
+    scheduler: config.scheduler,
+    websocketServers: config.websocketServers,
+    goingAway: { code: 1001, reason: 'server going away' },
+    draining$: graceful.draining$,
+  });
+  const scheme = server instanceof TlsServer ? 'https' : 'http';
+  const accepts$: Observable<ServerEvent> = portGiven
+    ? listen(config).pipe(
+        mergeMap((event: ListenEvent): Observable<ServerEvent> => {
+          if (event.type === 'connection') {
+            graceful.watch(adoption.protocol.accept(event.socket));
+            return EMPTY;
+          }
+          if (event.type === 'listening') {
+            adoption.listening();
+            return of(listening(event.address, scheme));
+          }
+          return of({ type: 'error', error: event.error });
+        }),
+      )
+    : adoption.accepts$.pipe(
+        mergeMap((event: AdoptedAcceptEvent): Observable<ServerEvent> => {
+          if (event.type === 'watched') {
+            graceful.watch(event.connection);
+            return EMPTY;
+          }
+          if (event.type === 'listening') return of(listening(event.address, scheme));
+          return of({ type: 'error', error: event.error });
+        }),
+      );
+  return { accepts$, acceptStopped: () => adoption.acceptStopped(), close: () => adoption.close() };
 }
 
 function listening(address: AddressInfo, scheme: 'http' | 'https'): ServerEvent {

@@ -94,7 +94,7 @@ describe('listener', () => {
   it('needs exactly one of handler and listener', () => {
     const listener: RequestListener = (req, res) => res.end();
     expect(() => serve({ listener, handler: () => ({}) })).to.throw(InvalidOptionError, '`listener` to be absent when `handler` is given');
-    expect(() => serve({})).to.throw(InvalidOptionError, 'Expected `handler` to be a function `(req, ctx) => Reply` (or `listener`, a `(req, res)` function), got `undefined`');
+    expect(() => serve({})).to.throw(InvalidOptionError, 'Expected `handler` to be a function `(req, ctx) => Reply` (or `listener`, a `(req, res)` function, or `server`, a node server), got `undefined`');
     expect(() => serve({ listener: 'app' as never })).to.throw(InvalidOptionError, 'Expected `listener` to be a function');
   });
 });

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorEvent } from '../events.js';
 import { failRequest } from './failure.js';
-import { InvalidOptionError } from '../errors.js';
 import { type OptionCheck, check } from '../option-checks.js';
 
 /**
@@ -43,14 +42,8 @@ export function callListener(req: IncomingMessage, res: ServerResponse, options:
   }
 }
 
-/** The check of `serve()`'s `listener` option: exactly one of `handler` and `listener`, checked after `handler`. */
-export const listenerOption: OptionCheck<RequestListener | undefined> = (value, name, resolved) => {
-  if (value !== undefined && resolved['handler'] !== undefined) {
-    throw new InvalidOptionError(name, 'absent when `handler` is given (give one of the two)', value);
-  }
-  if (value === undefined && resolved['handler'] === undefined) {
-    throw new InvalidOptionError('handler', 'a function `(req, ctx) => Reply` (or `listener`, a `(req, res)` function)', undefined);
-  }
+/** The check of `serve()`'s `listener` option (which of `handler`, `listener` and `server` are given is `serve()`'s to check). */
+export const listenerOption: OptionCheck<RequestListener | undefined> = (value, name) => {
   check(name, value === undefined || typeof value === 'function', 'a function `(req, res) => void`', value);
   return value as RequestListener | undefined;
 };

@@ -1,7 +1,8 @@
-import { type IncomingMessage, type ServerOptions, type ServerResponse, createServer } from 'node:http';
+import { type Server as HttpServer, type IncomingMessage, type ServerOptions, type ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type SchedulerLike, Subscription, asyncScheduler } from 'rxjs';
+import { type Observable, type SchedulerLike, Subscription, asyncScheduler } from 'rxjs';
+import { servedWith } from '../handlers/draining.js';
 import { ClientError, PEER_GONE_CODES } from '../errors.js';
 import { IdleSweep } from './idle-sweep.js';
 import { armPrivateServer, closeQueuedResponse, handSocketTo, remoteOf } from '../node-internals.js';
@@ -80,6 +81,32 @@ export interface Http1Options {
   readonly reconnecting?: () => boolean;
   /** What times `idleGrace`; a `TestScheduler` in marble tests; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
+  /**
+   * An `http.Server` (or `https.Server`) of the app's to serve over (`serve({ server })`):
+   * its own settings apply (`limits` do not), rxserve neither arms nor closes it, and a
+   * client error is the app's to answer when it listens for `'clientError'`
+   * (`appClientError` returns true then). Default: a private server, made with `limits`,
+   * that never listens.
+   */
+  readonly server?: HttpServer;
+  readonly appClientError?: (error: NodeJS.ErrnoException, socket: Duplex) => boolean;
+  /** What `drainingOf(req)` gives for this protocol's requests: the moment draining begins. */
+  readonly draining$?: Observable<void>;
+}
+
+/** The HTTP/1.1 side of a server, with a way in for sockets its server accepted itself. */
+export interface Http1Protocol extends Protocol {
+  /**
+   * Watches a socket that is (or is about to be) the server's own, without handing it
+   * over: an adopted server's own accept loop, or the TLS socket `https.Server` made.
+   */
+  watch(socket: Socket): GracefulConnection;
+  /**
+   * Has node close the server's idle connections, once no response is in flight and no
+   * `idleGrace` runs (see IdleSweep): the connections of an adopted server that rxserve
+   * does not know (accepted before it was subscribed).
+   */
+  closeIdle(): void;
 }
 
 /** What every connection of one protocol shares (one field a connection, not three). */
@@ -101,9 +128,10 @@ interface Http1Shared {
  *   socket closes right after the last response, whether or not the head was sent;
  * - upgraded (given `onUpgrade`): as the connection it became, a WebSocket say.
  */
-export function http1Protocol(options: Http1Options): Protocol {
+export function http1Protocol(options: Http1Options): Http1Protocol {
   // The limits must be given here: node reads connectionsCheckingInterval on 'listening'.
-  const server = createServer(definedOnly(options.limits ?? {}));
+  const owned = options.server === undefined;
+  const server = options.server ?? createServer(definedOnly(options.limits ?? {}));
   const connections = new WeakMap<Duplex, Http1Connection>();
   // Sockets accepted and not yet closed. The server is closed once there are none: close()
   // first walks node's list of idle sockets, where a socket destroyed in this turn (10,000
@@ -117,7 +145,7 @@ export function http1Protocol(options: Http1Options): Protocol {
   function onSocketClose(this: Socket): void {
     connections.get(this)?.socketClosed();
     open--;
-    if (closing && open === 0) closeServer();
+    if (owned && closing && open === 0) closeServer();
   }
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const connection = connections.get(req.socket);
@@ -128,6 +156,7 @@ export function http1Protocol(options: Http1Options): Protocol {
     if (!PEER_GONE_CODES.has(error.code ?? '')) {
       options.report({ type: 'error', error: new ClientError(error), remote: remoteOf(socket) });
     }
+    if (options.appClientError?.(error, socket)) return;
     if (socket.writable && !connections.get(socket)?.isAnswering) socket.write(clientErrorResponse(error));
     socket.destroy();
   };
@@ -151,22 +180,29 @@ export function http1Protocol(options: Http1Options): Protocol {
   server.on('clientError', onClientError);
   // Only with a taker: without an 'upgrade' listener node serves the request as a plain one.
   if (options.onUpgrade) server.on('upgrade', onUpgrade);
-  armPrivateServer(server);
+  if (owned) armPrivateServer(server);
+  const watch = (socket: Socket): Http1Connection => {
+    open++;
+    socket.on('close', onSocketClose);
+    const connection = new Http1Connection(socket, shared);
+    connections.set(socket, connection);
+    if (options.draining$) servedWith(socket, options.draining$);
+    return connection;
+  };
   return {
     accept(socket) {
-      open++;
-      socket.on('close', onSocketClose);
-      const connection = new Http1Connection(socket, shared);
-      connections.set(socket, connection);
+      const connection = watch(socket);
       handSocketTo(server, socket);
       return connection;
     },
+    watch,
+    closeIdle: () => sweep.request(),
     close() {
       server.off('request', onRequest);
       server.off('clientError', onClientError);
       server.off('upgrade', onUpgrade);
       closing = true;
-      if (open === 0) closeServer();
+      if (owned && open === 0) closeServer();
     },
   };
 }

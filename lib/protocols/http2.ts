@@ -1,16 +1,19 @@
 import {
   type Http2ServerRequest,
   Http2ServerResponse,
+  type Http2SecureServer,
+  type Http2Server,
   type ServerHttp2Session,
   type ServerHttp2Stream,
   constants,
   createServer,
 } from 'node:http2';
 import type { Socket } from 'node:net';
-import { type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
+import { type Observable, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
+import { servedWith } from '../handlers/draining.js';
 import { ClientError, PEER_GONE_CODES } from '../errors.js';
 import type { ErrorEvent } from '../events.js';
-import { type ConnectionInfo, SocketConnection } from '../shutdown/connection.js';
+import { type ConnectionInfo, type GracefulConnection, SocketConnection } from '../shutdown/connection.js';
 import { type HandoffTimeout, handshakeTimeoutOf } from './handoff.js';
 import { captureHttp2Session, remoteOf } from '../node-internals.js';
 import type { Protocol } from './protocol.js';
@@ -19,8 +22,11 @@ import type { Protocol } from './protocol.js';
  * What the HTTP/2 protocol needs from the server around it.
  */
 export interface Http2Options {
-  /** Called for each stream, with node's compatibility request and response. */
-  readonly onRequest: (req: Http2ServerRequest, res: Http2ServerResponse) => void;
+  /**
+   * Called for each stream, with node's compatibility request and response. Without it no
+   * compatibility layer is set up (an adopted server whose app speaks node's core API).
+   */
+  readonly onRequest?: (req: Http2ServerRequest, res: Http2ServerResponse) => void;
   readonly report: (event: ErrorEvent) => void;
   /**
    * Milliseconds a new session has to receive the client's connection preface (its
@@ -29,6 +35,20 @@ export interface Http2Options {
   readonly handshakeTimeout?: number;
   /** What times `handshakeTimeout`; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
+  /**
+   * An `http2.Http2Server` or `Http2SecureServer` of the app's to serve over
+   * (`serve({ server })`), whose own `'request'` listeners `onRequest` calls; rxserve drains
+   * its sessions. Default: a private server that never listens.
+   */
+  readonly server?: Http2Server | Http2SecureServer;
+  /** What `drainingOf(req)` gives for this protocol's requests: the moment draining begins. */
+  readonly draining$?: Observable<void>;
+}
+
+/** The HTTP/2 side of a server, with a way in for sessions its server made itself. */
+export interface Http2Protocol extends Protocol {
+  /** Watches a session the server made for `socket` (the TCP socket, or the TLS one). */
+  watch(socket: Socket, session: ServerHttp2Session): GracefulConnection;
 }
 
 /**
@@ -65,8 +85,9 @@ export const HTTP2_PEER_TIMEOUT = 1_000;
  * any other GOAWAY: a stream that crosses the first GOAWAY on the wire is not served, and
  * the final GOAWAY's id says so.
  */
-export function http2Protocol(options: Http2Options): Protocol {
-  const server = createServer({ Http2ServerResponse: Http2Response });
+export function http2Protocol(options: Http2Options): Http2Protocol {
+  const owned = options.server === undefined;
+  const server = options.server ?? createServer({ Http2ServerResponse: Http2Response });
   const sockets = new WeakMap<ServerHttp2Session, Socket>();
   const onSessionError = (error: NodeJS.ErrnoException, session: ServerHttp2Session): void => {
     if (PEER_GONE_CODES.has(error.code ?? '')) return;
@@ -76,23 +97,27 @@ export function http2Protocol(options: Http2Options): Protocol {
   // A TLS socket that did not negotiate h2 is never handed here (see tlsProtocol); should
   // one come, node would keep it open for `unknownProtocolTimeout`.
   const onUnknownProtocol = (socket: Socket): void => void socket.destroy();
-  server.on('request', options.onRequest);
+  if (options.onRequest) server.on('request', options.onRequest);
   server.on('sessionError', onSessionError);
-  server.on('unknownProtocol', onUnknownProtocol);
+  if (owned) server.on('unknownProtocol', onUnknownProtocol);
+  const watch = (socket: Socket, session: ServerHttp2Session | undefined): Http2Connection => {
+    const preface = handshakeTimeoutOf(socket, options, 'ERR_HTTP_REQUEST_TIMEOUT', 'No HTTP/2 connection preface');
+    if (session) sockets.set(session, socket);
+    if (session && options.draining$) servedWith(session, options.draining$);
+    if (session && preface) awaitPreface(session, preface);
+    return new Http2Connection(socket, session, options.scheduler ?? asyncScheduler);
+  };
   return {
     accept(socket) {
       // Accepted sockets are set up as node's http.Server wants them (allowHalfOpen); node's
       // http2.Server takes its own without, and its sessions count on the socket ending
       // itself once the peer has ended.
       socket.allowHalfOpen = false;
-      const session = captureHttp2Session(server, socket);
-      const preface = handshakeTimeoutOf(socket, options, 'ERR_HTTP_REQUEST_TIMEOUT', 'No HTTP/2 connection preface');
-      if (session) sockets.set(session, socket);
-      if (session && preface) awaitPreface(session, preface);
-      return new Http2Connection(socket, session, options.scheduler ?? asyncScheduler);
+      return watch(socket, captureHttp2Session(server, socket));
     },
+    watch,
     close() {
-      server.off('request', options.onRequest);
+      if (options.onRequest) server.off('request', options.onRequest);
       server.off('sessionError', onSessionError);
       server.off('unknownProtocol', onUnknownProtocol);
     },

@@ -45,25 +45,27 @@ const wsClients = new Set<WebSocket>();
 
 /**
  * Serves `options` on 127.0.0.1, port 0 (a handler answering `plain answer` when none is
- * given, a deadline of 5 s unless given), and resolves once it is listening. Hard-stopped
- * by {@link closeEverything} if still running.
+ * given, a deadline of 5 s unless given), and resolves once it is listening; with `listen:
+ * false`, neither host nor port is given (an adopted server that listens by itself).
+ * Hard-stopped by {@link closeEverything} if still running.
  *
  * @example
  * ```ts
  * const server = await start({ handler: () => ({ body: 'hi' }) });
  * ```
  */
-export async function start(options: Partial<ServeOptions> = {}): Promise<TestServer> {
+export async function start(options: Partial<ServeOptions> = {}, { listen = true }: { listen?: boolean } = {}): Promise<TestServer> {
   const shutdown$ = new Subject<void>();
   const events$ = new ReplaySubject<ServerEvent>();
   const events: ServerEvent[] = [];
-  const answers = options.handler === undefined && options.listener === undefined ? { handler: () => ({ body: 'plain answer' }) } : {};
+  const answers =
+    options.handler === undefined && options.listener === undefined && options.server === undefined ? { handler: () => ({ body: 'plain answer' }) } : {};
   const subscription = serve({
     deadline: 5_000,
     ...answers,
     ...options,
-    host: '127.0.0.1',
-    port: 0,
+    // An adopted server that listens by itself is given neither.
+    ...(listen ? { host: '127.0.0.1', port: 0 } : {}),
     shutdown$: merge(options.shutdown$ ?? NEVER, shutdown$),
   } as ServeOptions).subscribe({
     next: (event) => {
