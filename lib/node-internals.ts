@@ -1,6 +1,6 @@
 import type { Server as HttpServer, ServerResponse } from 'node:http';
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
-import type { Socket } from 'node:net';
+import { Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Remote } from './events.js';
@@ -94,3 +94,17 @@ export function captureHttp2Session(server: Http2Server, socket: Socket): Server
 export function markHandshakeDone(secure: TLSSocket): void {
   (secure as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
 }
+
+/**
+ * Stops a server accepting, and nothing else: `net.Server`'s own `close()`, called past the
+ * subclass's. node's `http.Server.close()` also closes every idle connection (even one still
+ * flushing a response to a slow reader), and from node 24 `Http2Server.close()` sends every
+ * session its final GOAWAY at once (closeAllSessions), which would refuse a stream in flight
+ * at the accept stop; rxserve drains them itself.
+ */
+export function stopAccepting(server: NetServer): void {
+  if (server.listening) NetServer.prototype.close.call(server);
+}
+
+/** Whether `server.close()` of node's `http2` servers closes their sessions (from node 24): why {@link stopAccepting}. */
+export const HTTP2_CLOSE_CLOSES_SESSIONS = NODE_MAJOR >= 24;

@@ -5,13 +5,16 @@ import { type AddressInfo, type Server as NetServer, type Socket, connect, creat
 import { TLSSocket, connect as tlsConnect, createSecureContext } from 'node:tls';
 import { expect } from 'chai';
 import {
+  HTTP2_CLOSE_CLOSES_SESSIONS,
   QUEUED_RESPONSES_CLOSE_WITH_SOCKET,
   armPrivateServer,
   captureHttp2Session,
   handSocketTo,
   rememberRemote,
   remoteOf,
+  stopAccepting,
 } from '../lib/node-internals.js';
+import { FrameType, RawH2Client } from './support/raw-h2.js';
 import { certificate } from './support/certificates.js';
 import { pipelinedGets } from './support/http1-wire.js';
 
@@ -190,6 +193,48 @@ describe(`node ${process.version}: the behaviour rxserve relies on`, () => {
       secure.destroy();
     } finally {
       listener.close();
+    }
+  });
+});
+
+describe(`node ${process.version}: closing a server`, () => {
+  it("http.Server's close() closes its idle connections; stopAccepting() only stops accepts", async () => {
+    for (const close of ['close', 'stopAccepting'] as const) {
+      const server = createServer((req, res) => res.end('ok'));
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      client.on('error', () => undefined);
+      client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      await once(client, 'data');
+
+      if (close === 'close') server.close();
+      else stopAccepting(server);
+      await turns(3);
+
+      expect(client.destroyed || client.readableEnded, `idle connection closed by ${close}`).to.equal(close === 'close');
+      client.destroy();
+      server.closeAllConnections();
+      if (server.listening) server.close();
+    }
+  });
+
+  it(`Http2Server's close() ${HTTP2_CLOSE_CLOSES_SESSIONS ? 'sends' : 'does not send'} its sessions a GOAWAY (HTTP2_CLOSE_CLOSES_SESSIONS); stopAccepting() does not`, async () => {
+    for (const close of ['close', 'stopAccepting'] as const) {
+      const server = createHttp2Server();
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const client = await RawH2Client.connect((server.address() as AddressInfo).port);
+      await client.next(FrameType.SETTINGS);
+
+      if (close === 'close') server.close();
+      else stopAccepting(server);
+      await turns(5);
+
+      const goaways = client.frames.filter((frame) => frame.type === FrameType.GOAWAY).length;
+      expect(goaways > 0, `a GOAWAY after ${close}`).to.equal(close === 'close' && HTTP2_CLOSE_CLOSES_SESSIONS);
+      await client.destroy();
+      if (server.listening) server.close();
     }
   });
 });

@@ -8,7 +8,7 @@ import { Observable, type SchedulerLike } from 'rxjs';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { AcceptError, ClientError, ListenError, PEER_GONE_CODES } from '../errors.js';
 import type { ErrorEvent } from '../events.js';
-import { armPrivateServer, handSocketTo, rememberRemote, remoteOf } from '../node-internals.js';
+import { armPrivateServer, handSocketTo, rememberRemote, remoteOf, stopAccepting } from '../node-internals.js';
 import { type OptionCheck, check } from '../option-checks.js';
 import { handoff, handshakeTimeoutOf } from '../protocols/handoff.js';
 import { type Http1Protocol, http1Protocol } from '../protocols/http1.js';
@@ -253,7 +253,7 @@ function ownAccepts(server: AdoptableServer, connectionOf: (socket: Socket) => G
       server.off('connection', onConnection);
       server.off('error', onError);
       // Stops accepting, and nothing else: see Adopted.accepts$.
-      if (server.listening) NetServer.prototype.close.call(server);
+      stopAccepting(server);
     };
   });
 }
