@@ -38,6 +38,9 @@ describe('the code blocks of README.md and docs/', function () {
   before(async () => {
     await rm(workdir, { recursive: true, force: true });
     await mkdir(workdir, { recursive: true });
+    // tsx applies a tsconfig only to the files it includes: the repo's, for these too
+    // (its experimentalDecorators, which NestJS needs).
+    await writeFile(join(workdir, 'tsconfig.json'), JSON.stringify({ extends: relative(workdir, join(repo, 'tsconfig.json')), include: ['*.mts'] }));
     await Promise.all(blocks.map((block) => writeFile(block.file, importingLib(block))));
     for (const block of blocks) if (block.run) runs.set(block, node(block.file));
   });
@@ -120,7 +123,8 @@ function importingLib(block: Block): string {
 
 function node(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', file], { cwd: repo, timeout: 20_000 }, (error, stdout, stderr) =>
+    const env = { ...process.env, TSX_TSCONFIG_PATH: join(workdir, 'tsconfig.json') };
+    execFile(process.execPath, ['--import', 'tsx', file], { cwd: repo, env, timeout: 20_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
