@@ -1,0 +1,32 @@
+/**
+ * A hello-world server for the pinned comparisons (bench/support/pinned.ts), one kind a
+ * process; it prints its port and serves until killed:
+ *
+ *   node --import tsx bench/support/hello-server.ts node|adopted|rxserve
+ *
+ * - `node`: `http.createServer(handler)` listening by itself;
+ * - `adopted`: the same server, served by rxserve (`serve({ server, port })`);
+ * - `rxserve`: rxserve's own `serve({ handler })`.
+ *
+ * rxserve comes from the compiled `dist/` (call buildDist() first).
+ */
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const BODY = 'Hello World!';
+const kind = process.argv[2];
+const nodeHandler = (req: IncomingMessage, res: ServerResponse): void => {
+  res.writeHead(200, { 'content-type': 'text/plain', 'content-length': BODY.length }).end(BODY);
+};
+
+if (kind === 'node') {
+  const server = createServer(nodeHandler);
+  server.listen(0, '127.0.0.1', () => console.log((server.address() as AddressInfo).port));
+} else {
+  const { serve } = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof import('../../lib/index.js');
+  const options =
+    kind === 'adopted'
+      ? { server: createServer(nodeHandler), port: 0 }
+      : { handler: () => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: BODY }), port: 0 };
+  serve({ host: '127.0.0.1', ...options }).subscribe((event) => event.type === 'listening' && console.log(event.address.port));
+}

@@ -1,0 +1,92 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { root } from './child.js';
+import { median } from './stats.js';
+
+const run = promisify(execFile);
+const AUTOCANNON = `${root}node_modules/autocannon/autocannon.js`;
+/** Clock ticks a second, as /proc/<pid>/stat counts CPU time (getconf CLK_TCK). */
+const TICKS = 100;
+
+/** One server of a comparison: a name, and the command that starts it (it prints its port first). */
+export interface Contender {
+  readonly name: string;
+  readonly args: readonly string[];
+}
+
+/** What one window measured of one server. */
+export interface Window {
+  readonly requests: number;
+  readonly seconds: number;
+  /** The server process's CPU time over the window (user + system), in µs. */
+  readonly cpu: number;
+}
+
+/** Each server's windows, and each side's least CPU per request and median req/s. */
+export interface Comparison {
+  readonly name: string;
+  readonly windows: readonly Window[];
+  /** µs of server CPU per request, the least over the windows (noise only adds). */
+  readonly leastCpuPerRequest: number;
+  readonly medianRps: number;
+}
+
+/**
+ * Runs the servers side by side, the way a shared 2-core machine can still compare them:
+ * every server up and warm for the whole run, pinned to core 0, the load (autocannon) pinned
+ * to core 1; short windows alternating between the servers (A B B A ...); each server's CPU
+ * time read from /proc/<pid>/stat around its windows.
+ */
+export async function comparePinned(
+  contenders: readonly Contender[],
+  { windows = 8, seconds = 3, connections = 50, warmup = 2 }: { windows?: number; seconds?: number; connections?: number; warmup?: number } = {},
+): Promise<Comparison[]> {
+  const servers = await Promise.all(contenders.map(startPinned));
+  try {
+    for (const server of servers) await load(server.url, connections, warmup);
+    const measured = servers.map(() => [] as Window[]);
+    for (let round = 0; round < windows; round++) {
+      // A B, then B A: each goes first as often, so a drift of the machine is shared.
+      const order = round % 2 === 0 ? servers.map((_, i) => i) : servers.map((_, i) => servers.length - 1 - i);
+      for (const i of order) {
+        const server = servers[i]!;
+        const before = cpuTime(server.child.pid!);
+        const { requests } = await load(server.url, connections, seconds);
+        measured[i]!.push({ requests, seconds, cpu: cpuTime(server.child.pid!) - before });
+      }
+    }
+    return contenders.map((contender, i) => ({
+      name: contender.name,
+      windows: measured[i]!,
+      leastCpuPerRequest: Math.min(...measured[i]!.map((w) => w.cpu / w.requests)),
+      medianRps: median(measured[i]!.map((w) => w.requests / w.seconds)),
+    }));
+  } finally {
+    for (const server of servers) server.child.kill('SIGKILL');
+  }
+}
+
+async function startPinned(contender: Contender): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn('taskset', ['-c', '0', process.execPath, ...contender.args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const first = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();
+  if (first.done) throw new Error(`${contender.name} exited before printing its port`);
+  return { url: `http://127.0.0.1:${String(first.value).trim()}/`, child };
+}
+
+async function load(url: string, connections: number, seconds: number): Promise<{ requests: number }> {
+  const { stdout } = await run('taskset', ['-c', '1', process.execPath, AUTOCANNON, '-j', '-c', String(connections), '-d', String(seconds), url], {
+    maxBuffer: 16 * 2 ** 20,
+  });
+  const result = JSON.parse(stdout) as { requests: { total: number }; errors: number; non2xx: number };
+  if (result.errors + result.non2xx > 0) throw new Error(`${result.errors + result.non2xx} failed requests on ${url}`);
+  return { requests: result.requests.total };
+}
+
+/** The CPU time a process has used so far, user and system, in µs. */
+function cpuTime(pid: number): number {
+  // The fields after the command name, which is in parentheses and may hold spaces.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS;
+}
