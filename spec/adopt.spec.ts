@@ -135,6 +135,59 @@ describe('serve({ server, port }): a plain http.Server of the app, rxserve liste
   });
 });
 
+describe('drainingOf(req) for code rxserve does not call', () => {
+  it('gives a route served through `listener` the drain signal too', async () => {
+    const listener = (req: IncomingMessage, res: ServerResponse): void => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: hello\n\n');
+      drainingOf(req).subscribe(() => res.end('event: bye\ndata: \n\n'));
+    };
+    const served = await start({ listener, deadline: 60_000 });
+    const client = await raw(served.port);
+    client.socket.write('GET /events HTTP/1.1\r\nHost: x\r\n\r\n');
+    await client.receive('data: hello');
+
+    served.shutdown();
+
+    expect(await client.closed).to.include('event: bye');
+    expect(await served.closed).to.deep.include({ graceful: true, drained: 1, forced: 0 });
+  });
+
+  it('never emits for a request rxserve does not serve', async () => {
+    const server = createServer((req, res) => {
+      let emitted = false;
+      drainingOf(req).subscribe(() => (emitted = true));
+      res.end(String(emitted || drainingSignalOf(req).aborted));
+    });
+    server.listen(0, '127.0.0.1');
+    servers.push(server);
+    await once(server, 'listening');
+    const answer = await get(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    expect(answer.body).to.equal('false');
+  });
+});
+
+describe('serve({ server, idleGrace })', () => {
+  it('answers a request that comes on an idle connection during the grace, with Connection: close, then closes it', async () => {
+    const clock = fakeTimers();
+    try {
+      const served = await start({ server: createServer((req, res) => res.end('in the grace')), idleGrace: 1_000, deadline: 60_000 });
+      const client = await raw(served.port);
+      client.socket.write('GET /first HTTP/1.1\r\nHost: x\r\n\r\n');
+      await client.receive('in the grace');
+      served.shutdown();
+      await served.next('shutdown');
+      client.socket.write('GET /second HTTP/1.1\r\nHost: x\r\n\r\n');
+      const received = await client.closed;
+      expect(received.match(/in the grace/g)).to.have.length(2);
+      expect(received).to.match(/connection: close\r\n[\s\S]*in the grace$/i);
+      expect(await served.closed).to.deep.include({ graceful: true, drained: 1 });
+    } finally {
+      clock.restore();
+    }
+  });
+});
+
 describe('serve({ server }) without port: the app\u2019s server listening by itself', () => {
   async function listening(server: Server): Promise<number> {
     servers.push(server);
