@@ -186,6 +186,7 @@ export function http1Protocol(options: Http1Options): Http1Protocol {
     socket.on('close', onSocketClose);
     const connection = new Http1Connection(socket, shared);
     connections.set(socket, connection);
+    connectionOf.set(socket, connection);
     if (options.draining$) servedWith(socket, options.draining$);
     return connection;
   };
@@ -229,14 +230,15 @@ const enum State {
   Destroyed,
 }
 
-// When each request in flight arrived, for describe(): kept on the response itself, so an
-// idle connection pays nothing for it and a request no more than a property.
-const arrivedAt = Symbol('arrivedAt');
-const trackedBy = Symbol('trackedBy');
-type TrackedResponse = ServerResponse & { [arrivedAt]?: number; [trackedBy]?: Http1Connection };
+// The connection of each socket, whichever protocol (private server or adopted one) took it:
+// what a response's 'close' finds its connection by, without a property added to node's
+// response objects.
+const connectionOf = new WeakMap<Duplex, Http1Connection>();
 
-function onResponseClose(this: TrackedResponse): void {
-  this[trackedBy]?.responseClosed(this);
+// One function for every response (node calls it with the response as `this`), not a
+// closure and a once() wrapper a request: this is the hot path of every request.
+function onResponseClose(this: ServerResponse): void {
+  connectionOf.get(this.req.socket)?.responseClosed(this);
 }
 
 class Http1Connection extends SocketConnection<Socket> {
@@ -245,6 +247,8 @@ class Http1Connection extends SocketConnection<Socket> {
   // keep-alive connection, and each Set table, Observable or closure kept here is paid
   // 10,000 times over (bench/memory-idle.ts).
   private readonly inFlight: ServerResponse[] = [];
+  /** When each request in flight arrived (for describe()), beside it in `inFlight`. */
+  private readonly arrivals: number[] = [];
   /** `socket.bytesRead` when the last response closed: more means a request has begun. */
   private bytesReadWhenIdle = 0;
   private grace: Subscription | undefined;
@@ -287,10 +291,10 @@ class Http1Connection extends SocketConnection<Socket> {
     return {
       protocol: this.protocol,
       remote: remoteOf(this.socket),
-      requests: this.inFlight.map((res) => ({
+      requests: this.inFlight.map((res, i) => ({
         method: res.req.method ?? '',
         url: res.req.url ?? '',
-        age: now - ((res as TrackedResponse)[arrivedAt] ?? now),
+        age: now - (this.arrivals[i] ?? now),
       })),
     };
   }
@@ -303,21 +307,20 @@ class Http1Connection extends SocketConnection<Socket> {
   track(res: ServerResponse): boolean {
     if (this.closing?.headersSent) return false;
     this.inFlight.push(res);
-    const tracked = res as TrackedResponse;
-    tracked[arrivedAt] = Date.now();
-    tracked[trackedBy] = this;
+    this.arrivals.push(Date.now());
     if (this.state !== State.Open || this.shared.reconnecting()) this.closeAfter(res);
     this.shared.sweep.responseBegan();
-    // One function for every response (node calls it with the response as `this`), not a
-    // closure and a once() wrapper a request: this is the hot path of every request.
     res.on('close', onResponseClose);
     return true;
   }
 
   /** A response of this connection closed (finished, or abandoned). */
   responseClosed(res: ServerResponse): void {
+    const index = this.inFlight.indexOf(res);
+    if (index < 0) return;
     this.shared.sweep.responseEnded();
-    this.inFlight.splice(this.inFlight.indexOf(res), 1);
+    this.inFlight.splice(index, 1);
+    this.arrivals.splice(index, 1);
     if (this.inFlight.length === 0) this.bytesReadWhenIdle = this.socket.bytesRead;
     // A response whose head went out before shutdown could not say `Connection: close`;
     // the connection is closed here instead of waiting for keepAliveTimeout.

@@ -1,0 +1,40 @@
+/**
+ * HTTP/1.1 hello world (issue 16, item 1): rxserve's own `serve({ handler })` against raw
+ * `node:http` and Fastify 5, server CPU per request and req/s, pinned
+ * (bench/support/pinned.ts). Target: CPU per request ≤ 1.03 x node:http (least vs least),
+ * req/s ≥ 0.97 x.
+ *
+ *   node --import tsx bench/http1.ts [--windows=8] [--seconds=3] [--connections=50]
+ */
+import { buildDist } from './support/build.js';
+import { comparePinned } from './support/pinned.js';
+import { environment, fixed, flag, table } from './support/stats.js';
+
+buildDist();
+const windows = flag('windows', 8);
+const seconds = flag('seconds', 3);
+const connections = flag('connections', 50);
+const hello = (kind: string): string[] => ['--import', 'tsx', 'bench/support/hello-server.ts', kind];
+const sides = await comparePinned(
+  [
+    { name: 'node:http', args: hello('node') },
+    { name: 'rxserve', args: hello('rxserve') },
+    { name: 'fastify', args: hello('fastify') },
+  ],
+  { windows, seconds, connections },
+);
+const node = sides[0]!;
+console.log(`\n### HTTP/1.1 hello world (${environment()}; ${windows} windows of ${seconds} s, autocannon -c ${connections}, pinned)\n`);
+console.log(
+  table(
+    ['server', 'least CPU per request (µs)', 'x node', 'median req/s', 'x node', 'target (rxserve)'],
+    sides.map((side) => [
+      side.name,
+      fixed(side.leastCpuPerRequest, 2),
+      fixed(side.leastCpuPerRequest / node.leastCpuPerRequest, 3),
+      fixed(side.medianRps, 0),
+      fixed(side.medianRps / node.medianRps, 3),
+      side.name === 'rxserve' ? 'CPU ≤ 1.03, req/s ≥ 0.97' : '',
+    ]),
+  ),
+);
