@@ -5,7 +5,6 @@ import { autoProtocol } from './protocols/auto.js';
 import type { ErrorEvent, ServerEvent } from './events.js';
 import { GracefulShutdown } from './shutdown/graceful-shutdown.js';
 import { type AdoptableServer, type AdoptedAcceptEvent, adoptServer } from './accept/adopt.js';
-import { Server as TlsServer } from 'node:tls';
 import { healthCheck } from './handlers/health.js';
 import { type Http1Options, http1Protocol } from './protocols/http1.js';
 import { http2Protocol } from './protocols/http2.js';
@@ -174,7 +173,7 @@ function adopted(server: AdoptableServer, { config, graceful, report, answerHeal
     goingAway: { code: 1001, reason: 'server going away' },
     draining$: graceful.draining$,
   });
-  const scheme = server instanceof TlsServer ? 'https' : 'http';
+  const scheme = server instanceof process.getBuiltinModule('node:tls').Server ? 'https' : 'http';
   const accepts$: Observable<ServerEvent> = portGiven
     ? listen(config).pipe(
         mergeMap((event: ListenEvent): Observable<ServerEvent> => {

@@ -1,9 +1,9 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
-import { Server as HttpsServer } from 'node:https';
+import type { Server as HttpsServer } from 'node:https';
 import type { Http2SecureServer, Http2Server, ServerHttp2Session } from 'node:http2';
 import { type AddressInfo, Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Server as TlsServer, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { Observable, type SchedulerLike } from 'rxjs';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { AcceptError, ClientError, ListenError, PEER_GONE_CODES } from '../errors.js';
@@ -295,9 +295,10 @@ function takeListeners(server: AdoptableServer, event: string): TakenListeners {
 }
 
 function kindOf(server: AdoptableServer): Kind {
-  const isHttp2 = typeof (server as Http2Server).setTimeout === 'function' && 'updateSettings' in server;
-  if (isHttp2) return server instanceof TlsServer ? 'h2' : 'h2c';
-  return server instanceof HttpsServer || server instanceof TlsServer ? 'https' : 'http1';
+  // node:tls only when the server may be one of its: loaded once it is given.
+  const secure = server instanceof process.getBuiltinModule('node:tls').Server;
+  if ('updateSettings' in server) return secure ? 'h2' : 'h2c';
+  return secure ? 'https' : 'http1';
 }
 
 function peerOf(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string {

@@ -1,12 +1,10 @@
-import {
-  type Http2ServerRequest,
+import type {
+  Http2SecureServer,
+  Http2Server,
+  Http2ServerRequest,
   Http2ServerResponse,
-  type Http2SecureServer,
-  type Http2Server,
-  type ServerHttp2Session,
-  type ServerHttp2Stream,
-  constants,
-  createServer,
+  ServerHttp2Session,
+  ServerHttp2Stream,
 } from 'node:http2';
 import type { Socket } from 'node:net';
 import { type Observable, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
@@ -87,7 +85,7 @@ export const HTTP2_PEER_TIMEOUT = 1_000;
  */
 export function http2Protocol(options: Http2Options): Http2Protocol {
   const owned = options.server === undefined;
-  const server = options.server ?? createServer({ Http2ServerResponse: Http2Response });
+  const server = options.server ?? http2().createServer({ Http2ServerResponse: http2Response() });
   const sockets = new WeakMap<ServerHttp2Session, Socket>();
   const onSessionError = (error: NodeJS.ErrnoException, session: ServerHttp2Session): void => {
     if (PEER_GONE_CODES.has(error.code ?? '')) return;
@@ -142,18 +140,27 @@ function awaitPreface(session: ServerHttp2Session, timeout: HandoffTimeout): voi
  */
 const CONNECTION_SPECIFIC_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
-class Http2Response extends Http2ServerResponse {
-  override setHeader(name: string, value: number | string | readonly string[]): void {
-    if (CONNECTION_SPECIFIC_HEADERS.has(name.toLowerCase())) return;
-    super.setHeader(name, value);
-  }
+// node:http2 is loaded when a server speaks HTTP/2, not when rxserve is imported.
+const http2 = (): typeof import('node:http2') => process.getBuiltinModule('node:http2');
 
-  // Destroyed without an error, node closes the stream with NO_ERROR and the client takes
-  // the body it got for a whole one; with one, it resets the stream with INTERNAL_ERROR.
-  // Over HTTP/1.1 destroying the socket is what tells; over HTTP/2 it is this reset.
-  override destroy(error?: Error): this {
-    return super.destroy(error ?? new Error('The response was destroyed before it finished'));
-  }
+let Http2Response: typeof Http2ServerResponse | undefined;
+
+/** node's compatibility response, made to drop HTTP/1.1 headers and to reset when destroyed early. */
+function http2Response(): typeof Http2ServerResponse {
+  Http2Response ??= class extends http2().Http2ServerResponse {
+    override setHeader(name: string, value: number | string | readonly string[]): void {
+      if (CONNECTION_SPECIFIC_HEADERS.has(name.toLowerCase())) return;
+      super.setHeader(name, value);
+    }
+
+    // Destroyed without an error, node closes the stream with NO_ERROR and the client takes
+    // the body it got for a whole one; with one, it resets the stream with INTERNAL_ERROR.
+    // Over HTTP/1.1 destroying the socket is what tells; over HTTP/2 it is this reset.
+    override destroy(error?: Error): this {
+      return super.destroy(error ?? new Error('The response was destroyed before it finished'));
+    }
+  } as typeof Http2ServerResponse;
+  return Http2Response;
 }
 
 const enum State {
@@ -209,7 +216,7 @@ class Http2Connection extends SocketConnection<Socket> {
     // (nghttp2_session_want_read), so a PING ack would never be read: with nothing in
     // flight (or no preface yet) the final GOAWAY goes at once.
     if (this.streams.size === 0) return this.close();
-    session.goaway(constants.NGHTTP2_NO_ERROR, MAX_STREAM_ID);
+    session.goaway(http2().constants.NGHTTP2_NO_ERROR, MAX_STREAM_ID);
     // nghttp2 sends a PING ahead of any GOAWAY still queued, but its ack must prove the
     // client read the GOAWAY: ping once node has flushed the GOAWAY, which it does in a
     // native immediate queued by goaway(), so before this one.

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { type SecureContext, type SecureContextOptions, TLSSocket, createSecureContext } from 'node:tls';
+import type { SecureContext, SecureContextOptions, TLSSocket } from 'node:tls';
 import { EMPTY, Observable, type SchedulerLike, mergeMap, of } from 'rxjs';
 import { ClientError, PEER_GONE_CODES, TlsError } from '../errors.js';
 import type { ErrorEvent } from '../events.js';
@@ -62,7 +62,7 @@ export function tlsProtocol(options: TlsProtocolOptions): Protocol {
  */
 export function loadSecureContext(options: SecureContextOptions): SecureContext {
   try {
-    return createSecureContext(options);
+    return tls().createSecureContext(options);
   } catch (error) {
     throw new TlsError(error as NodeJS.ErrnoException);
   }
@@ -80,7 +80,7 @@ function handshake(
   report: TlsProtocolOptions['report'],
 ): Observable<TLSSocket> {
   return new Observable<TLSSocket>((subscriber) => {
-    const secure = new TLSSocket(socket, { isServer: true, secureContext, ALPNProtocols });
+    const secure = new (tls().TLSSocket)(socket, { isServer: true, secureContext, ALPNProtocols });
     // The protocols report with the TLS socket: it must remember its peer as the socket did.
     rememberRemote(secure);
     let handedOver = false;
@@ -122,4 +122,9 @@ export const tlsOption: OptionCheck<SecureContextOptions | undefined> = (value, 
 
 function hasValue(object: object, ...names: string[]): boolean {
   return names.every((name) => (object as Record<string, unknown>)[name] != null);
+}
+
+// node:tls is loaded when a server speaks TLS, not when rxserve is imported.
+function tls(): typeof import('node:tls') {
+  return process.getBuiltinModule('node:tls');
 }

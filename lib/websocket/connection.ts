@@ -13,7 +13,7 @@ import {
   take,
   takeWhile,
 } from 'rxjs';
-import { WebSocket, type RawData } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { ClientError, HandlerError, InvalidReplyError } from '../errors.js';
 import type { ErrorEvent } from '../events.js';
 import type { ConnectionInfo, GracefulConnection } from '../shutdown/connection.js';
@@ -150,7 +150,7 @@ export class WebSocketConnection implements GracefulConnection {
     // takeWhile: once the close frame is out (a full buffer, say) a synchronous producer
     // is stopped at its next emission instead of running on into the void.
     this.output = defer(() => from(handler(messagesOf(ws), ctx)))
-      .pipe(takeWhile(() => ws.readyState === WebSocket.OPEN))
+      .pipe(takeWhile(() => ws.readyState === ws.OPEN))
       .subscribe({
         next: (data) => this.send(data),
         error: (error: unknown) => this.fail(error),
@@ -179,7 +179,7 @@ export class WebSocketConnection implements GracefulConnection {
    */
   get closed$(): Observable<unknown> {
     const ws = this.ws;
-    return defer(() => (ws.readyState === WebSocket.CLOSED ? of(undefined) : fromEvent(ws, 'close').pipe(take(1))));
+    return defer(() => (ws.readyState === ws.CLOSED ? of(undefined) : fromEvent(ws, 'close').pipe(take(1))));
   }
 
   /**
@@ -238,7 +238,7 @@ export class WebSocketConnection implements GracefulConnection {
   }
 
   private close(code: number, reason = code === this.options.shutdownCode ? this.options.shutdownReason : ''): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.ws.readyState !== this.ws.OPEN) return;
     this.ws.close(code, reason);
   }
 
@@ -256,7 +256,7 @@ export class WebSocketConnection implements GracefulConnection {
 // unsubscribe; one that comes after the close completes at once.
 function messagesOf(ws: WebSocket): Observable<WebSocketMessage> {
   return new Observable<WebSocketMessage>((subscriber) => {
-    if (ws.readyState === WebSocket.CLOSED) {
+    if (ws.readyState === ws.CLOSED) {
       subscriber.complete();
       return;
     }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type ServerOptions, WebSocketServer } from 'ws';
+import { createRequire } from 'node:module';
+import type { ServerOptions, WebSocketServer } from 'ws';
 import { ClientError } from '../errors.js';
 import type { GracefulConnection } from '../shutdown/connection.js';
 import { Heartbeat } from './heartbeat.js';
@@ -64,7 +65,9 @@ export function websocketUpgrade(options: WebSocketUpgradeOptions): WebSocketUpg
     maxPayload: options.maxPayload,
     closeTimeout: options.closeTimeout,
   };
-  const wss = new WebSocketServer(wsOptions);
+  // ws is loaded when a server serves WebSockets, not when rxserve is imported.
+  const { WebSocketServer: Server } = createRequire(import.meta.url)('ws') as typeof import('ws');
+  const wss: WebSocketServer = new Server(wsOptions);
   const heartbeat = options.heartbeat > 0 ? new Heartbeat(options.heartbeat) : undefined;
   // With a 'wsClientError' listener, ws leaves a bad handshake to us: reported, then answered.
   const onClientError = (error: Error, socket: Duplex, req: IncomingMessage): void => {
