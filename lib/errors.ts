@@ -110,8 +110,9 @@ export class InvalidOptionError extends RxServeError {
 }
 
 /**
- * The server could not bind its listening socket (EADDRINUSE, EACCES, ENOTFOUND...).
- * server$ errors with it; `syscallCode` is the system's code.
+ * The server could not listen (EADDRINUSE, EACCES, ENOTFOUND, a Unix socket path in a
+ * missing folder, a descriptor that is not a socket...). server$ errors with it;
+ * `syscallCode` is the system's code, when the system gave one.
  *
  * @example
  * ```ts
@@ -122,12 +123,12 @@ export class ListenError extends RxServeError {
   override name = 'ListenError';
   readonly syscallCode: string | undefined;
 
-  constructor(where: string, cause: NodeJS.ErrnoException) {
-    const reason = LISTEN_REASONS[cause.code ?? ''] ?? cause.message;
-    super('ERR_RXSERVE_LISTEN', `Cannot listen on ${where}: ${reason}${cause.code ? ` (${cause.code})` : ''}`, {
-      cause,
-    });
-    this.syscallCode = cause.code;
+  /** `reason` says what went wrong when the system's code alone would mislead. */
+  constructor(where: string, cause: NodeJS.ErrnoException | undefined, reason?: string) {
+    const code = cause?.code;
+    const why = reason ?? LISTEN_REASONS[code ?? ''] ?? cause?.message ?? 'unknown reason';
+    super('ERR_RXSERVE_LISTEN', `Cannot listen on ${where}: ${why}${code ? ` (${code})` : ''}`, { cause });
+    this.syscallCode = code;
   }
 }
 

@@ -12,8 +12,16 @@ import type { ConnectionInfo } from './shutdown/connection.js';
  */
 export interface ListeningEvent {
   readonly type: 'listening';
+  /** Where it listens over TCP; for a Unix socket, family `'unix'`, the path, port 0. */
   readonly address: AddressInfo;
-  /** `http://host:port`; `localhost` stands for an unspecified address (`::`, `0.0.0.0`). */
+  /** The Unix domain socket it listens on (the `path` option, or an inherited one). */
+  readonly path?: string;
+  /** The inherited socket's descriptor, with the `fd` option. */
+  readonly fd?: number;
+  /**
+   * `http://host:port` (`localhost` stands for an unspecified address, `::` or `0.0.0.0`);
+   * for a Unix socket `http+unix://` and the path, percent-encoded.
+   */
   readonly url: string;
 }
 

@@ -14,6 +14,7 @@ export type { GracefulConnection, ConnectionInfo, RequestInfo } from './shutdown
 export { drain, type DrainOptions, type DrainResult } from './shutdown/drain.js';
 export type { HealthOptions } from './handlers/health.js';
 export { listen, type ListenEvent, type ListenOptions } from './accept/listen.js';
+export { type InheritedSocket, systemdSocket, systemdSockets } from './accept/inherited-socket.js';
 export type { ServeOptions, ServeProtocol } from './options.js';
 export type { Http1Limits } from './protocols/http1.js';
 export type { WebSocketOptions } from './websocket/options.js';

@@ -38,6 +38,20 @@ export interface ServeOptions {
   readonly port?: number;
   /** Address to bind; default as node's `net.Server.listen` (every address). */
   readonly host?: string;
+  /**
+   * Listen on this Unix domain socket instead of a TCP port (`/run/app/http.sock`). A
+   * socket file a dead server left is removed first; a live server's socket or any other
+   * file is a `ListenError`; the file is removed when the server closes. See
+   * docs/deployment.md.
+   */
+  readonly path?: string;
+  /** The permissions of `path`'s socket file (`0o660`: owner and group may connect); default as the umask leaves them. */
+  readonly pathMode?: number;
+  /**
+   * Listen on a socket this process inherited, by its descriptor: systemd's socket
+   * activation ({@link systemdSocket}), or a supervisor that hands its listening socket on.
+   */
+  readonly fd?: number;
   /** Answers each request. */
   readonly handler?: Handler;
   /**
@@ -130,6 +144,9 @@ export type ServeProtocol = 'http1' | 'http2' | 'auto';
 const SERVE_OPTIONS = {
   port: LISTEN_OPTIONS.port,
   host: LISTEN_OPTIONS.host,
+  path: LISTEN_OPTIONS.path,
+  pathMode: LISTEN_OPTIONS.pathMode,
+  fd: LISTEN_OPTIONS.fd,
   handler: handlerOption,
   listener: listenerOption,
   backlog: LISTEN_OPTIONS.backlog,
@@ -164,8 +181,9 @@ export function resolveServeOptions(options: ServeOptions): ServeConfig {
         throw new InvalidOptionError(name, `absent when \`server\` is given (the server's own ${name === 'http1' ? 'settings apply' : 'listeners answer'})`, options[name]);
       }
     }
-    if (options.port !== undefined && config.server.listening) {
-      throw new InvalidOptionError('port', 'absent when `server` listens already (without `port`, rxserve adopts its own accept loop)', options.port);
+    const where = (['port', 'path', 'fd'] as const).find((name) => options[name] !== undefined);
+    if (where && config.server.listening) {
+      throw new InvalidOptionError(where, `absent when \`server\` listens already (without \`${where}\`, rxserve adopts its own accept loop)`, options[where]);
     }
   } else {
     if (config.handler && config.listener) throw new InvalidOptionError('listener', 'absent when `handler` is given (give one of the two)', config.listener);

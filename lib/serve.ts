@@ -66,7 +66,7 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
       // connection asks its client to reconnect: by the accept stop, busy keep-alive clients
       // have moved elsewhere and no request of theirs races the closing of an idle connection.
       reconnecting: () => !ready,
-      portGiven: options.port !== undefined,
+      listensItself: options.port !== undefined || options.path !== undefined || options.fd !== undefined,
     };
     const serving = config.server ? adopted(config.server, context) : owned(context);
     const running = lifecycle({
@@ -100,7 +100,7 @@ interface ServingContext {
   readonly report: (event: ErrorEvent) => void;
   readonly answerHealth: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   readonly reconnecting: () => boolean;
-  readonly portGiven: boolean;
+  readonly listensItself: boolean;
 }
 
 /** Where connections come from and what is left to do at the accept stop and at the end. */
@@ -147,7 +147,7 @@ function owned({ config, graceful, report, answerHealth, reconnecting }: Serving
           graceful.watch(protocol.accept(event.socket));
           return EMPTY;
         }
-        if (event.type === 'listening') return of(listening(event.address, config.tls ? 'https' : 'http'));
+        if (event.type === 'listening') return of(listening(event, config.tls ? 'https' : 'http'));
         return of({ type: 'error', error: event.error });
       }),
     ),
@@ -159,7 +159,7 @@ function owned({ config, graceful, report, answerHealth, reconnecting }: Serving
 }
 
 // A server the app already has: its own listeners answer; rxserve gives it the shutdown.
-function adopted(server: AdoptableServer, { config, graceful, report, answerHealth, reconnecting, portGiven }: ServingContext): Serving {
+function adopted(server: AdoptableServer, { config, graceful, report, answerHealth, reconnecting, listensItself }: ServingContext): Serving {
   const adoption = adoptServer({
     server,
     report,
@@ -174,7 +174,7 @@ function adopted(server: AdoptableServer, { config, graceful, report, answerHeal
     draining$: graceful.draining$,
   });
   const scheme = server instanceof process.getBuiltinModule('node:tls').Server ? 'https' : 'http';
-  const accepts$: Observable<ServerEvent> = portGiven
+  const accepts$: Observable<ServerEvent> = listensItself
     ? listen(config).pipe(
         mergeMap((event: ListenEvent): Observable<ServerEvent> => {
           if (event.type === 'connection') {
@@ -183,7 +183,7 @@ function adopted(server: AdoptableServer, { config, graceful, report, answerHeal
           }
           if (event.type === 'listening') {
             adoption.listening();
-            return of(listening(event.address, scheme));
+            return of(listening(event, scheme));
           }
           return of({ type: 'error', error: event.error });
         }),
@@ -194,17 +194,20 @@ function adopted(server: AdoptableServer, { config, graceful, report, answerHeal
             graceful.watch(event.connection);
             return EMPTY;
           }
-          if (event.type === 'listening') return of(listening(event.address, scheme));
+          if (event.type === 'listening') return of(listening(event, scheme));
           return of({ type: 'error', error: event.error });
         }),
       );
   return { accepts$, acceptStopped: () => adoption.acceptStopped(), close: () => adoption.close() };
 }
 
-function listening(address: AddressInfo, scheme: 'http' | 'https'): ServerEvent {
+function listening(where: { address: AddressInfo; path?: string | undefined; fd?: number | undefined }, scheme: 'http' | 'https'): ServerEvent {
+  const { address, path, fd } = where;
+  const inherited = fd === undefined ? {} : { fd };
+  if (path !== undefined) return { type: 'listening', address, path, ...inherited, url: `${scheme}+unix://${encodeURIComponent(path)}` };
   const unspecified = address.address === '::' || address.address === '0.0.0.0';
   const host = unspecified ? 'localhost' : address.address.includes(':') ? `[${address.address}]` : address.address;
-  return { type: 'listening', address, url: `${scheme}://${host}:${address.port}` };
+  return { type: 'listening', address, ...inherited, url: `${scheme}://${host}:${address.port}` };
 }
 
 /** The one place that maps `protocol` and `tls` to what serves each accepted socket. */

@@ -47,7 +47,7 @@ describe('serve() options', () => {
   it('throws for an unknown option, naming it (a typo is the usual cause)', () => {
     expect(() => serve({ handler, deadLine: 5 } as ServeOptions)).to.throw(
       InvalidOptionError,
-      /^Unknown option `deadLine`; the known options are `port`, `host`, `handler`/,
+      /^Unknown option `deadLine`; the known options are `port`, `host`, `path`, `pathMode`, `fd`, `handler`/,
     );
   });
 

@@ -17,6 +17,7 @@ import type { Protocol } from '../protocols/protocol.js';
 import { refuseUpgrade } from '../protocols/refuse-upgrade.js';
 import { type GoingAway, UpgradedConnection } from '../protocols/upgraded.js';
 import type { GracefulConnection } from '../shutdown/connection.js';
+import { whereListening } from './listen.js';
 
 /**
  * A server an app already has, for `serve({ server })`: what Fastify, NestJS, Socket.IO,
@@ -53,7 +54,7 @@ export interface AdoptOptions {
 
 /** What the accept loop of a server that listens by itself tells. */
 export type AdoptedAcceptEvent =
-  | { readonly type: 'listening'; readonly address: AddressInfo }
+  | { readonly type: 'listening'; readonly address: AddressInfo; readonly path?: string }
   | { readonly type: 'watched'; readonly connection: GracefulConnection }
   | { readonly type: 'error'; readonly error: AcceptError };
 
@@ -237,7 +238,7 @@ export function adoptServer(options: AdoptOptions): Adopted {
 // would tell them.
 function ownAccepts(server: AdoptableServer, connectionOf: (socket: Socket) => GracefulConnection): Observable<AdoptedAcceptEvent> {
   return new Observable<AdoptedAcceptEvent>((subscriber) => {
-    const onListening = (): void => subscriber.next({ type: 'listening', address: server.address() as AddressInfo });
+    const onListening = (): void => subscriber.next({ type: 'listening', ...whereListening(server.address()) });
     // Before node's own listener: the connection is watched before anything is read from it.
     const onConnection = (socket: Socket): void => subscriber.next({ type: 'watched', connection: connectionOf(socket) });
     const onError = (error: NodeJS.ErrnoException): void => {
