@@ -15,6 +15,7 @@ serve({
   health: true, // /readyz and /livez
   drainDelay: Number(process.env['DRAIN_DELAY'] ?? 5_000),
   deadline: Number(process.env['DEADLINE'] ?? 15_000),
+  idleGrace: Number(process.env['IDLE_GRACE'] ?? 0),
   handler: (req) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/slow') {

@@ -55,6 +55,7 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
     warmUpShutdownPath();
     const graceful = new GracefulShutdown();
     let ready = true;
+    let signalledAt = 0;
     const answerHealth = config.health && healthCheck(config.health, () => ready);
     const report = (event: ErrorEvent): void => subscriber.next(event);
     const context: ServingContext = {
@@ -66,6 +67,8 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
       // connection asks its client to reconnect: by the accept stop, busy keep-alive clients
       // have moved elsewhere and no request of theirs races the closing of an idle connection.
       reconnecting: () => !ready,
+      // ...except one accepted in drainDelay's second half: its peer ignores readiness.
+      asksNewConnections: () => ready || config.scheduler.now() - signalledAt < config.drainDelay / 2,
       listensItself: options.port !== undefined || options.path !== undefined || options.fd !== undefined,
     };
     const serving = config.server ? adopted(config.server, context) : owned(context);
@@ -79,7 +82,10 @@ export function serve(options: ServeOptions): Observable<ServerEvent> {
     })
       .pipe(
         tap((event) => {
-          if (event.type === 'stopping') ready = false;
+          if (event.type === 'stopping') {
+            ready = false;
+            signalledAt = config.scheduler.now();
+          }
           else if (event.type === 'shutdown') serving.acceptStopped?.();
         }),
       )
@@ -100,6 +106,7 @@ interface ServingContext {
   readonly report: (event: ErrorEvent) => void;
   readonly answerHealth: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   readonly reconnecting: () => boolean;
+  readonly asksNewConnections: () => boolean;
   readonly listensItself: boolean;
 }
 
@@ -112,7 +119,7 @@ interface Serving {
 }
 
 // rxserve's own server: it listens, and its handler (or listener) answers.
-function owned({ config, graceful, report, answerHealth, reconnecting }: ServingContext): Serving {
+function owned({ config, graceful, report, answerHealth, reconnecting, asksNewConnections }: ServingContext): Serving {
   const websockets = config.websocket
     ? websocketUpgrade({
         ...config.websocket,
@@ -138,6 +145,7 @@ function owned({ config, graceful, report, answerHealth, reconnecting }: Serving
     idleGrace: config.idleGrace,
     scheduler: config.scheduler,
     reconnecting,
+    asksNewConnections,
     draining$,
   });
   return {
@@ -159,12 +167,13 @@ function owned({ config, graceful, report, answerHealth, reconnecting }: Serving
 }
 
 // A server the app already has: its own listeners answer; rxserve gives it the shutdown.
-function adopted(server: AdoptableServer, { config, graceful, report, answerHealth, reconnecting, listensItself }: ServingContext): Serving {
+function adopted(server: AdoptableServer, { config, graceful, report, answerHealth, reconnecting, asksNewConnections, listensItself }: ServingContext): Serving {
   const adoption = adoptServer({
     server,
     report,
     answerHealth,
     reconnecting,
+    asksNewConnections,
     isDraining: () => graceful.isDraining,
     idleGrace: config.idleGrace,
     handshakeTimeout: config.handshakeTimeout,

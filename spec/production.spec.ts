@@ -112,6 +112,33 @@ describe('serve in production (health endpoints, drainDelay, drain telemetry; en
     });
   });
 
+  describe('asking keep-alive clients to reconnect during drainDelay (sinon fake timers)', () => {
+    it('asks the connections from before the signal and from its first half, not one accepted in its second half', async () => {
+      clock = fakeTimers();
+      const shutdown$ = new Subject<void>();
+      server = await start({ handler: () => ({ body: 'served' }), shutdown$, health: true, drainDelay: 4_000, deadline: 10_000 });
+      const agents = [new Agent({ keepAlive: true, maxSockets: 1 }), new Agent({ keepAlive: true, maxSockets: 1 }), new Agent({ keepAlive: true, maxSockets: 1 })];
+      const [before, firstHalf, secondHalf] = agents as [Agent, Agent, Agent];
+      try {
+        expect((await get(server.url, { agent: before })).headers.connection).to.equal('keep-alive');
+        shutdown$.next();
+        await server.next('stopping');
+        await clock.tickAsync(1_000);
+        expect((await get(server.url, { agent: firstHalf })).headers.connection, 'accepted 1 s into a 4 s drainDelay').to.equal('close');
+        await clock.tickAsync(1_500);
+        const late = await get(server.url, { agent: secondHalf });
+        expect(late.headers.connection, 'accepted 2.5 s in: its peer ignores readiness').to.equal('keep-alive');
+        expect((await get(server.url, { agent: before })).headers.connection, 'the connection from before the signal, 2.5 s in').to.equal('close');
+        expect((await get(server.url, { agent: secondHalf })).headers.connection, 'the late one again, on the same connection').to.equal('keep-alive');
+        await clock.tickAsync(1_500);
+        expect(await server.next('shutdown')).to.deep.equal({ type: 'shutdown', open: 1 });
+        expect(await server.next('closed'), 'the late connection, idle, closed at the accept stop').to.deep.equal({ type: 'closed', graceful: true, drained: 1, forced: 0 });
+      } finally {
+        for (const a of agents) a.destroy();
+      }
+    });
+  });
+
   describe('ctx.draining$ with a drainDelay (sinon fake timers)', () => {
     it('lets a stream run through the delay and ends it at the accept stop, when connections are told', async () => {
       clock = fakeTimers();

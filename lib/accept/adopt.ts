@@ -42,6 +42,8 @@ export interface AdoptOptions {
   readonly answerHealth?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Whether clients are asked to reconnect (the signal came; `drainDelay` runs). */
   readonly reconnecting: () => boolean;
+  /** Whether a connection accepted now is asked too (see `http1Protocol`'s option). */
+  readonly asksNewConnections: () => boolean;
   /** Whether draining has begun (an upgrade is then refused with 503). */
   readonly isDraining: () => boolean;
   readonly idleGrace: number;
@@ -133,6 +135,7 @@ export function adoptServer(options: AdoptOptions): Adopted {
           idleGrace: options.idleGrace,
           scheduler: options.scheduler,
           reconnecting: options.reconnecting,
+          asksNewConnections: options.asksNewConnections,
           draining$: options.draining$,
         })
       : undefined;

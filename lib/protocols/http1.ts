@@ -79,6 +79,14 @@ export interface Http1Options {
    * an upgrade is refused with 503. Default: never.
    */
   readonly reconnecting?: () => boolean;
+  /**
+   * Whether a connection accepted now is one to ask (see `reconnecting`); default: always.
+   * serve() says no in the second half of `drainDelay`: a peer that opens connections so
+   * long after readiness began failing ignores it (open-source nginx has no health checks),
+   * asking it would only bring it back on a new connection, and at the accept stop the
+   * connections of that churn still in the listen queue are reset by the kernel.
+   */
+  readonly asksNewConnections?: () => boolean;
   /** What times `idleGrace`; a `TestScheduler` in marble tests; default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
   /**
@@ -115,6 +123,7 @@ interface Http1Shared {
   readonly idleGrace: number;
   readonly scheduler: SchedulerLike;
   readonly reconnecting: () => boolean;
+  readonly asksNewConnections: () => boolean;
 }
 
 /**
@@ -175,6 +184,7 @@ export function http1Protocol(options: Http1Options): Http1Protocol {
     idleGrace: options.idleGrace ?? 0,
     scheduler: options.scheduler ?? asyncScheduler,
     reconnecting: options.reconnecting ?? (() => false),
+    asksNewConnections: options.asksNewConnections ?? (() => true),
   };
   server.on('request', onRequest);
   server.on('clientError', onClientError);
@@ -252,6 +262,8 @@ class Http1Connection extends SocketConnection<Socket> {
   /** `socket.bytesRead` when the last response closed: more means a request has begun. */
   private bytesReadWhenIdle = 0;
   private grace: Subscription | undefined;
+  /** Whether its client is asked to reconnect during drainDelay (accepted before its second half). */
+  private readonly asked: boolean;
   /** The response that says `Connection: close`, the last this connection will answer. */
   private closing: ServerResponse | undefined;
   /** What the socket became after an upgrade; it drains and destroys from then on. */
@@ -262,6 +274,7 @@ class Http1Connection extends SocketConnection<Socket> {
     private readonly shared: Http1Shared,
   ) {
     super(socket);
+    this.asked = shared.asksNewConnections();
   }
 
   /** `http1`, or what the socket was upgraded to (`websocket`). */
@@ -308,7 +321,7 @@ class Http1Connection extends SocketConnection<Socket> {
     if (this.closing?.headersSent) return false;
     this.inFlight.push(res);
     this.arrivals.push(Date.now());
-    if (this.state !== State.Open || this.shared.reconnecting()) this.closeAfter(res);
+    if (this.state !== State.Open || (this.asked && this.shared.reconnecting())) this.closeAfter(res);
     this.shared.sweep.responseBegan();
     res.on('close', onResponseClose);
     return true;
