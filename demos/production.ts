@@ -4,7 +4,7 @@
 // of demos/cluster.ts. See docs/kubernetes.md.
 //
 //   PORT=3000 DRAIN_DELAY=5000 DEADLINE=15000 node --import tsx demos/production.ts
-import { map, timer } from 'rxjs';
+import { map, tap, timer } from 'rxjs';
 import { exitOnClose, serve, shutdownSignals } from '../lib/index.js';
 
 const port = Number(process.env['PORT'] ?? 3000);
@@ -27,7 +27,7 @@ serve({
     return { body: `Hello from ${process.pid}\n` };
   },
   // First SIGTERM, SIGINT or pm2's 'shutdown' message drains; a second SIGINT forces.
-  shutdown$: shutdownSignals(),
+  shutdown$: shutdownSignals().pipe(tap((why) => console.log(`shutdown$ emitted: ${why}`))),
 })
   .pipe(exitOnClose())
   .subscribe({
