@@ -10,8 +10,8 @@ import { exitOnClose, serve, shutdownSignals } from '../lib/index.js';
 const port = Number(process.env['PORT'] ?? 3000);
 
 serve({
-  port,
-  host: process.env['HOST'] ?? '127.0.0.1',
+  // FD: a listening socket this process inherited (demos/zero-downtime.ts passes fd 3).
+  ...(process.env['FD'] ? { fd: Number(process.env['FD']) } : { port, host: process.env['HOST'] ?? '127.0.0.1' }),
   health: true, // /readyz and /livez
   drainDelay: Number(process.env['DRAIN_DELAY'] ?? 5_000),
   deadline: Number(process.env['DEADLINE'] ?? 15_000),

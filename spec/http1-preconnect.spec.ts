@@ -3,12 +3,13 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { expect } from 'chai';
+import { FIRST_REQUEST_WAIT } from '../lib/protocols/http1.js';
 import { closeEverything, start } from './support/harness.js';
 
 describe('http1Protocol and a connection that has sent nothing', () => {
   afterEach(closeEverything);
 
-  it('closes it at once on shutdown, so a browser preconnect does not hold the drain to the deadline', async () => {
+  it('closes it on shutdown, so a browser preconnect does not hold the drain to the deadline', async () => {
     const server = await start({ deadline: 60_000 });
     const preconnect = connect(server.port, '127.0.0.1');
     preconnect.on('error', () => undefined);
@@ -21,5 +22,24 @@ describe('http1Protocol and a connection that has sent nothing', () => {
     expect(await server.next('shutdown')).to.deep.equal({ type: 'shutdown', open: 1 });
     expect(await server.closed).to.deep.equal({ type: 'closed', graceful: true, drained: 1, forced: 0 });
     await gone;
+  });
+
+  it(`answers the first request of a connection accepted just before the accept stop (within ${FIRST_REQUEST_WAIT} ms) with Connection: close, instead of resetting it`, async () => {
+    const server = await start({ deadline: 60_000 });
+    const late = connect(server.port, '127.0.0.1');
+    await once(late, 'connect');
+    let answer = '';
+    late.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    const ended = once(late, 'end');
+    const probe = await fetch(server.url, { headers: { connection: 'close' } });
+    await probe.text();
+    server.shutdown();
+    expect(await server.next('shutdown')).to.deep.equal({ type: 'shutdown', open: 1 });
+    // The request a client sends right after connecting, arriving after the accept stop.
+    late.write('GET /late HTTP/1.1\r\nHost: x\r\n\r\n');
+    await ended;
+    expect(answer).to.match(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(answer.toLowerCase()).to.include('connection: close');
+    expect(await server.closed).to.deep.equal({ type: 'closed', graceful: true, drained: 1, forced: 0 });
   });
 });

@@ -127,12 +127,24 @@ interface Http1Shared {
 }
 
 /**
+ * How long from its accept a connection that has sent nothing yet is kept at the accept stop,
+ * for its first request. Its client connected to send one, which comes within a round trip
+ * of the handshake: a connection accepted just before the accept stop (from a listen queue
+ * another process shares, a proxy opening one as the instance stops) most likely has a
+ * request on its way, and closing it would reset that request. One silent for longer is a
+ * preconnect and closes at once.
+ */
+export const FIRST_REQUEST_WAIT = 500;
+
+/**
  * HTTP/1.1 over node's own parser: each accepted socket is handed to a private
  * `http.Server` that never listens, and comes back as a connection that drains the
  * HTTP/1.1 way:
  *
  * - idle (keep-alive, or nothing sent yet): closed at once, or after `idleGrace` ms during
- *   which a request that arrives is still answered (with `Connection: close`);
+ *   which a request that arrives is still answered (with `Connection: close`); one that has
+ *   sent nothing and was accepted less than {@link FIRST_REQUEST_WAIT} ms ago, that long
+ *   after its accept;
  * - in flight: its response gets `Connection: close` if the head is not sent yet, and the
  *   socket closes right after the last response, whether or not the head was sent;
  * - upgraded (given `onUpgrade`): as the connection it became, a WebSocket say.
@@ -264,6 +276,8 @@ class Http1Connection extends SocketConnection<Socket> {
   private grace: Subscription | undefined;
   /** Whether its client is asked to reconnect during drainDelay (accepted before its second half). */
   private readonly asked: boolean;
+  /** When it was accepted, until its first request; see {@link FIRST_REQUEST_WAIT}. */
+  private silentSince: number | undefined;
   /** The response that says `Connection: close`, the last this connection will answer. */
   private closing: ServerResponse | undefined;
   /** What the socket became after an upgrade; it drains and destroys from then on. */
@@ -275,6 +289,7 @@ class Http1Connection extends SocketConnection<Socket> {
   ) {
     super(socket);
     this.asked = shared.asksNewConnections();
+    this.silentSince = shared.scheduler.now();
   }
 
   /** `http1`, or what the socket was upgraded to (`websocket`). */
@@ -319,6 +334,7 @@ class Http1Connection extends SocketConnection<Socket> {
    */
   track(res: ServerResponse): boolean {
     if (this.closing?.headersSent) return false;
+    this.silentSince = undefined;
     this.inFlight.push(res);
     this.arrivals.push(Date.now());
     if (this.state !== State.Open || (this.asked && this.shared.reconnecting())) this.closeAfter(res);
@@ -358,11 +374,12 @@ class Http1Connection extends SocketConnection<Socket> {
       if (!last.headersSent) this.closeAfter(last);
       return;
     }
-    if (this.shared.idleGrace > 0) {
-      // The keep-alive race: a client may be writing a request onto this idle connection
-      // right now; closing it would lose that request (ECONNRESET on a client that does not
-      // retry). Lingering lets it arrive and be answered with `Connection: close`.
-      const { sweep, scheduler, idleGrace } = this.shared;
+    // The keep-alive race: a client may be writing a request onto this idle connection
+    // right now; closing it would lose that request (ECONNRESET on a client that does not
+    // retry). Lingering lets it arrive and be answered with `Connection: close`.
+    const { sweep, scheduler, idleGrace } = this.shared;
+    const wait = Math.max(idleGrace, this.silentSince === undefined ? 0 : FIRST_REQUEST_WAIT - (scheduler.now() - this.silentSince));
+    if (wait > 0) {
       sweep.graceBegan();
       // Ends once, whichever comes first: the grace's end, the socket's close, destroy().
       const grace = new Subscription(() => sweep.graceEnded());
@@ -370,7 +387,7 @@ class Http1Connection extends SocketConnection<Socket> {
         scheduler.schedule(() => {
           grace.unsubscribe();
           this.closeIfIdle();
-        }, idleGrace),
+        }, wait),
       );
       this.grace = grace;
       this.socket.once('close', () => grace.unsubscribe());

@@ -80,10 +80,11 @@ export interface LoadOutcome {
 
 /**
  * Keep-alive clients through `url` that never retry: `workers` loops, each sending a GET,
- * then a POST with a small body, then again, over a pool of `connections` (undici). Runs
- * until the returned `stop()`.
+ * then a POST with a small body, then again, over a pool of `connections` (undici). With
+ * `fresh`, each request goes on a connection of its own (`Connection: close`), so that
+ * connects keep arriving. Runs until the returned `stop()`.
  */
-export function startLoad(url: string, { workers = 16, connections = 16 } = {}): { stop(): Promise<LoadOutcome> } {
+export function startLoad(url: string, { workers = 16, connections = 16, fresh = false } = {}): { stop(): Promise<LoadOutcome> } {
   const pool = new Pool(url, { connections, pipelining: 1 });
   let running = true;
   const outcome = { ok: 0, gets: 0, posts: 0, failures: [] as string[] };
@@ -93,7 +94,7 @@ export function startLoad(url: string, { workers = 16, connections = 16 } = {}):
       if (method === 'GET') outcome.gets++;
       else outcome.posts++;
       try {
-        const res = await pool.request({ method, path: `/?worker=${id}&n=${n}`, body: method === 'POST' ? JSON.stringify({ id, n, pad: 'x'.repeat(200) }) : undefined });
+        const res = await pool.request({ method, path: `/?worker=${id}&n=${n}`, body: method === 'POST' ? JSON.stringify({ id, n, pad: 'x'.repeat(200) }) : undefined, reset: fresh });
         await res.body.text();
         if (res.statusCode >= 200 && res.statusCode < 300) outcome.ok++;
         else outcome.failures.push(`${method} ${res.statusCode}`);
