@@ -2,7 +2,9 @@
 // the listening socket it was given by socket activation (systemd, or systemd-socket-activate)
 // and never accepts on it; the server, demos/production.ts, inherits it as `fd: 3`.
 //
-//   systemd-socket-activate -l 3000 node --import tsx demos/zero-downtime.ts
+//   systemd-socket-activate -l 3000 -E DRAIN_DELAY=300 node --import tsx demos/zero-downtime.ts
+//
+// (systemd-socket-activate clears the environment: what the servers read goes in with -E.)
 //
 // - SIGHUP starts a new server on the same socket, waits until it listens, then SIGTERMs the
 //   old one, which drains. Both accept from the one queue the kernel keeps for the socket,

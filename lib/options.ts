@@ -97,7 +97,9 @@ export interface ServeOptions {
   readonly drainDelay?: number;
   /**
    * Milliseconds an idle keep-alive connection stays open once draining begins, answering a
-   * request that arrives meanwhile with `Connection: close`; default 0 (closed at once).
+   * request that arrives meanwhile with `Connection: close`; default 0 (closed at once, but
+   * for a connection that has sent nothing yet, which is given until 500 ms after its
+   * accept for its first request).
    *
    * It closes the keep-alive race for requests written around the moment of shutdown, at
    * the cost of a drain that lasts up to `idleGrace` longer. A client idle through the

@@ -3,7 +3,7 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { expect } from 'chai';
-import { FIRST_REQUEST_WAIT } from '../lib/protocols/http1.js';
+import { NEXT_REQUEST_WAIT } from '../lib/protocols/http1.js';
 import { closeEverything, start } from './support/harness.js';
 
 describe('http1Protocol and a connection that has sent nothing', () => {
@@ -24,7 +24,7 @@ describe('http1Protocol and a connection that has sent nothing', () => {
     await gone;
   });
 
-  it(`answers the first request of a connection accepted just before the accept stop (within ${FIRST_REQUEST_WAIT} ms) with Connection: close, instead of resetting it`, async () => {
+  it(`answers the first request of a connection accepted just before the accept stop (within ${NEXT_REQUEST_WAIT} ms) with Connection: close, instead of resetting it`, async () => {
     const server = await start({ deadline: 60_000 });
     const late = connect(server.port, '127.0.0.1');
     await once(late, 'connect');

@@ -6,6 +6,7 @@ import sinon from 'sinon';
 import { NEVER, Subject, concat, of, takeUntil } from 'rxjs';
 import { WebSocket } from 'ws';
 import type { Reply, ServerEvent } from '../lib/index.js';
+import { NEXT_REQUEST_WAIT } from '../lib/protocols/http1.js';
 import { get, tcpHandlesLeft, send, signal, start, type TestServer } from './support/harness.js';
 import { fakeTimers } from './support/fake-timers.js';
 
@@ -133,6 +134,32 @@ describe('serve in production (health endpoints, drainDelay, drain telemetry; en
         await clock.tickAsync(1_500);
         expect(await server.next('shutdown')).to.deep.equal({ type: 'shutdown', open: 1 });
         expect(await server.next('closed'), 'the late connection, idle, closed at the accept stop').to.deep.equal({ type: 'closed', graceful: true, drained: 1, forced: 0 });
+      } finally {
+        for (const a of agents) a.destroy();
+      }
+    });
+    it(`keeps a connection accepted in its second half ${NEXT_REQUEST_WAIT} ms from its last response at the accept stop: its next request is answered with Connection: close`, async () => {
+      clock = fakeTimers();
+      const shutdown$ = new Subject<void>();
+      server = await start({ handler: () => ({ body: 'served' }), shutdown$, drainDelay: 4_000, deadline: 10_000 });
+      const agents = [new Agent({ keepAlive: true, maxSockets: 1 }), new Agent({ keepAlive: true, maxSockets: 1 })];
+      const [busy, quiet] = agents as [Agent, Agent];
+      try {
+        shutdown$.next();
+        await server.next('stopping');
+        await clock.tickAsync(3_900);
+        expect((await get(server.url, { agent: busy })).headers.connection).to.equal('keep-alive');
+        expect((await get(server.url, { agent: quiet })).headers.connection).to.equal('keep-alive');
+        await clock.tickAsync(100);
+        expect(await server.next('shutdown')).to.deep.equal({ type: 'shutdown', open: 2 });
+        let closed = false;
+        const closing = server.next('closed').then((event) => ((closed = true), event));
+        const next = await get(server.url, { agent: busy });
+        expect([next.status, next.headers.connection], 'the request a busy client sends right after the accept stop').to.deep.equal([200, 'close']);
+        await clock.tickAsync(NEXT_REQUEST_WAIT - 100 - 1);
+        expect(closed, 'the quiet one is kept until the wait is over').to.equal(false);
+        await clock.tickAsync(1);
+        expect(await closing).to.deep.equal({ type: 'closed', graceful: true, drained: 2, forced: 0 });
       } finally {
         for (const a of agents) a.destroy();
       }

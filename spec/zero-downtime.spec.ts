@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { expect } from 'chai';
-import { start } from './support/child.js';
 import { startLoad } from './support/fleet.js';
 import { freePort } from './support/proxy.js';
+import { socketActivate, socketActivateMissing } from './support/socket-activate.js';
 
 const occurrences = (text: string, pattern: RegExp): number => text.match(pattern)?.length ?? 0;
 
@@ -13,31 +12,28 @@ describe('zero-downtime restart of one process (demos/zero-downtime.ts)', functi
   this.timeout(60_000);
 
   before(function () {
-    try {
-      execFileSync('systemd-socket-activate', ['--version'], { stdio: 'ignore' });
-    } catch {
-      console.log('      (skipped: systemd-socket-activate is not installed; Debian package systemd)');
+    const missing = socketActivateMissing();
+    if (missing) {
+      console.log(`      (skipped: ${missing})`);
       this.skip();
     }
   });
 
-  it('two SIGHUPs under keep-alive and new-connection load: no request refused, reset or failed; each old server drains and exits 0', async () => {
+  it('three SIGHUPs under keep-alive and new-connection load: no request refused, reset or failed; each old server drains and exits 0', async () => {
     const address = `127.0.0.1:${await freePort()}`;
-    const supervisor = start('systemd-socket-activate', ['--listen', address, process.execPath, '--import', 'tsx', 'demos/zero-downtime.ts'], {
-      DRAIN_DELAY: '300',
-      DEADLINE: '5000',
-    });
+    const supervisor = socketActivate(address, 'demos/zero-downtime.ts', { DRAIN_DELAY: '300', DEADLINE: '5000' });
     try {
       await supervisor.waitFor(/Listening on .* as 3/);
       // The first connection starts the supervisor: it waits in the socket's queue meanwhile.
       expect((await fetch(`http://${address}/`)).status).to.equal(200);
-      const [, pid] = (await supervisor.waitFor(/supervisor (\d+): server \d+ listening on fd 3/)) as RegExpMatchArray;
+      const [, pid, first] = (await supervisor.waitFor(/supervisor (\d+): server (\d+) listening on fd 3/)) as RegExpMatchArray;
+      let serving = first!;
 
       const keepAlive = startLoad(`http://${address}`);
       const fresh = startLoad(`http://${address}`, { workers: 4, connections: 4, fresh: true });
-      for (let restart = 1; restart <= 2; restart++) {
+      for (let restart = 1; restart <= 3; restart++) {
         process.kill(Number(pid), 'SIGHUP');
-        await supervisor.waitFor(new RegExp(`(replaced by \\d+[^]*){${restart}}`));
+        [, serving] = (await supervisor.waitFor(new RegExp(`server ${serving} \\(exit \\d+\\) replaced by (\\d+)`))) as [string, string];
       }
       const [kept, opened] = await Promise.all([keepAlive.stop(), fresh.stop()]);
 
@@ -46,13 +42,13 @@ describe('zero-downtime restart of one process (demos/zero-downtime.ts)', functi
       expect(opened.failures, output).to.deep.equal([]);
       expect(kept.ok).to.be.greaterThan(100);
       expect(opened.ok, 'requests on connections of their own').to.be.greaterThan(20);
-      expect(occurrences(output, /server \d+ \(exit 0\) replaced by \d+/g)).to.equal(2);
-      expect(occurrences(output, /closed \(graceful: true, drained: \d+, forced: 0\)/g)).to.equal(2);
+      expect(occurrences(output, /server \d+ \(exit 0\) replaced by \d+/g)).to.equal(3);
+      expect(occurrences(output, /closed \(graceful: true, drained: \d+, forced: 0\)/g)).to.equal(3);
 
       process.kill(Number(pid), 'SIGTERM');
       expect((await supervisor.exited()).code).to.equal(0);
       expect(supervisor.output()).to.match(/supervisor: server exited \(0\)/);
-      expect(occurrences(supervisor.output(), /closed \(graceful: true/g)).to.equal(3);
+      expect(occurrences(supervisor.output(), /closed \(graceful: true/g)).to.equal(4);
     } finally {
       if (supervisor.process.exitCode === null) supervisor.process.kill('SIGKILL');
     }

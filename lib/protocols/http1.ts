@@ -127,14 +127,17 @@ interface Http1Shared {
 }
 
 /**
- * How long from its accept a connection that has sent nothing yet is kept at the accept stop,
- * for its first request. Its client connected to send one, which comes within a round trip
- * of the handshake: a connection accepted just before the accept stop (from a listen queue
- * another process shares, a proxy opening one as the instance stops) most likely has a
- * request on its way, and closing it would reset that request. One silent for longer is a
- * preconnect and closes at once.
+ * How long after its last activity (its accept, or its last response) an idle connection
+ * whose client was never told to close is kept at the accept stop, for the request that may
+ * be on its way; answered with `Connection: close`. Two kinds: one that has sent nothing
+ * yet (its client connected to send a request, which comes within a round trip of the
+ * handshake), and one accepted in drainDelay's second half, which is never asked to
+ * reconnect (a busy client sends its next request within milliseconds of a response). A
+ * listen queue another process shares, or a proxy opening connections as the instance
+ * stops, brings both; closing them at once would reset those requests. One quiet for longer
+ * (a preconnect, a client gone idle) closes at once.
  */
-export const FIRST_REQUEST_WAIT = 500;
+export const NEXT_REQUEST_WAIT = 500;
 
 /**
  * HTTP/1.1 over node's own parser: each accepted socket is handed to a private
@@ -142,9 +145,9 @@ export const FIRST_REQUEST_WAIT = 500;
  * HTTP/1.1 way:
  *
  * - idle (keep-alive, or nothing sent yet): closed at once, or after `idleGrace` ms during
- *   which a request that arrives is still answered (with `Connection: close`); one that has
- *   sent nothing and was accepted less than {@link FIRST_REQUEST_WAIT} ms ago, that long
- *   after its accept;
+ *   which a request that arrives is still answered (with `Connection: close`); one whose
+ *   client was never told to close (nothing sent yet, or accepted in drainDelay's second
+ *   half), until {@link NEXT_REQUEST_WAIT} ms after its last activity;
  * - in flight: its response gets `Connection: close` if the head is not sent yet, and the
  *   socket closes right after the last response, whether or not the head was sent;
  * - upgraded (given `onUpgrade`): as the connection it became, a WebSocket say.
@@ -276,8 +279,8 @@ class Http1Connection extends SocketConnection<Socket> {
   private grace: Subscription | undefined;
   /** Whether its client is asked to reconnect during drainDelay (accepted before its second half). */
   private readonly asked: boolean;
-  /** When it was accepted, until its first request; see {@link FIRST_REQUEST_WAIT}. */
-  private silentSince: number | undefined;
+  /** Its last activity while its client was never told to close; see {@link NEXT_REQUEST_WAIT}. */
+  private quietSince: number | undefined;
   /** The response that says `Connection: close`, the last this connection will answer. */
   private closing: ServerResponse | undefined;
   /** What the socket became after an upgrade; it drains and destroys from then on. */
@@ -289,7 +292,7 @@ class Http1Connection extends SocketConnection<Socket> {
   ) {
     super(socket);
     this.asked = shared.asksNewConnections();
-    this.silentSince = shared.scheduler.now();
+    this.quietSince = shared.scheduler.now();
   }
 
   /** `http1`, or what the socket was upgraded to (`websocket`). */
@@ -334,7 +337,7 @@ class Http1Connection extends SocketConnection<Socket> {
    */
   track(res: ServerResponse): boolean {
     if (this.closing?.headersSent) return false;
-    this.silentSince = undefined;
+    if (this.asked) this.quietSince = undefined;
     this.inFlight.push(res);
     this.arrivals.push(Date.now());
     if (this.state !== State.Open || (this.asked && this.shared.reconnecting())) this.closeAfter(res);
@@ -350,7 +353,10 @@ class Http1Connection extends SocketConnection<Socket> {
     this.shared.sweep.responseEnded();
     this.inFlight.splice(index, 1);
     this.arrivals.splice(index, 1);
-    if (this.inFlight.length === 0) this.bytesReadWhenIdle = this.socket.bytesRead;
+    if (this.inFlight.length === 0) {
+      this.bytesReadWhenIdle = this.socket.bytesRead;
+      if (!this.asked) this.quietSince = this.shared.scheduler.now();
+    }
     // A response whose head went out before shutdown could not say `Connection: close`;
     // the connection is closed here instead of waiting for keepAliveTimeout.
     if (this.state === State.Draining && this.inFlight.length === 0) this.socket.destroySoon();
@@ -378,7 +384,7 @@ class Http1Connection extends SocketConnection<Socket> {
     // right now; closing it would lose that request (ECONNRESET on a client that does not
     // retry). Lingering lets it arrive and be answered with `Connection: close`.
     const { sweep, scheduler, idleGrace } = this.shared;
-    const wait = Math.max(idleGrace, this.silentSince === undefined ? 0 : FIRST_REQUEST_WAIT - (scheduler.now() - this.silentSince));
+    const wait = Math.max(idleGrace, this.quietSince === undefined ? 0 : NEXT_REQUEST_WAIT - (scheduler.now() - this.quietSince));
     if (wait > 0) {
       sweep.graceBegan();
       // Ends once, whichever comes first: the grace's end, the socket's close, destroy().
