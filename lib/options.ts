@@ -98,8 +98,8 @@ export interface ServeOptions {
   /**
    * Milliseconds an idle keep-alive connection stays open once draining begins, answering a
    * request that arrives meanwhile with `Connection: close`; default 0 (closed at once, but
-   * for a connection that has sent nothing yet, which is given until 500 ms after its
-   * accept for its first request).
+   * for a connection whose client was never told to close — nothing sent yet, or accepted in
+   * drainDelay's second half — which is kept until 500 ms after its accept or last response).
    *
    * It closes the keep-alive race for requests written around the moment of shutdown, at
    * the cost of a drain that lasts up to `idleGrace` longer. A client idle through the
