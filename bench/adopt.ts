@@ -6,7 +6,7 @@
  *   node --import tsx bench/adopt.ts [--windows=8] [--seconds=3] [--connections=50]
  */
 import { buildDist } from './support/build.js';
-import { comparePinned } from './support/pinned.js';
+import { autocannon, comparePinned } from './support/pinned.js';
 import { environment, fixed, flag, table } from './support/stats.js';
 
 buildDist();
@@ -18,7 +18,7 @@ const [node, adopted] = await comparePinned(
     { name: 'http.createServer(handler), listening by itself', args: ['--import', 'tsx', 'bench/support/hello-server.ts', 'node'] },
     { name: 'the same server, serve({ server, port })', args: ['--import', 'tsx', 'bench/support/hello-server.ts', 'adopted'] },
   ],
-  { windows, seconds, connections },
+  { windows, seconds, load: autocannon(connections) },
 );
 console.log(`\n### serve({ server }) against the server alone (${environment()}; ${windows} windows of ${seconds} s, autocannon -c ${connections}, pinned)\n`);
 console.log(

@@ -1,77 +1,44 @@
-// Hello-world throughput over h2c: rxserve (protocol: 'http2') against raw node:http2, in
-// the same run, alternating rounds (A B, then B A, ...) so drift on a shared machine falls
-// on both alike. The load comes from h2load (Debian: apt-get install nghttp2-client).
-//
-//   node --import tsx bench/h2.ts        (ROUNDS=4 SECONDS=3 CLIENTS=10 STREAMS=10)
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
+/**
+ * h2c hello world (HTTP/2 cleartext, prior knowledge): rxserve (`protocol: 'http2'`) against
+ * raw node:http2, the pinned way (bench/support/pinned.ts): both servers warm on core 0, h2load
+ * on core 1, alternating windows, each server's least CPU per request. Needs h2load (Debian:
+ * apt-get install nghttp2-client).
+ *
+ *   node --import tsx bench/h2.ts [--windows=8] [--seconds=3] [--clients=10] [--streams=10]
+ */
+import { buildDist } from './support/build.js';
+import { comparePinned, h2load } from './support/pinned.js';
+import { recordFigure } from './support/figures.js';
+import { environment, fixed, flag, table } from './support/stats.js';
 
-const rounds = Number(process.env['ROUNDS'] ?? 4);
-const seconds = Number(process.env['SECONDS'] ?? 3);
-const clients = Number(process.env['CLIENTS'] ?? 10);
-const streams = Number(process.env['STREAMS'] ?? 10);
-const kinds = ['raw', 'rxserve'] as const;
-
-interface Server {
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
-async function startServer(kind: string): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/support/h2-server.ts', kind], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const [url] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-  return {
-    url,
-    stop: async () => {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
-    },
-  };
-}
-
-/** Runs h2load for `duration` seconds and reads its requests per second. */
-async function h2load(url: string, duration: number): Promise<{ rps: number; failed: number; command: string }> {
-  const args = ['-c', String(clients), '-m', String(streams), '-t', '1', '-D', String(duration), url];
-  const { stdout } = await promisify(execFile)('h2load', args).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw error;
-    throw new Error('h2load is not installed: apt-get install -y nghttp2-client');
-  });
-  const rps = Number(/finished in [\d.]+s, ([\d.]+) req\/s/.exec(stdout)?.[1]);
-  const failed = Number(/(\d+) failed/.exec(stdout)?.[1]);
-  if (!Number.isFinite(rps)) throw new Error(`Cannot read h2load's output:\n${stdout}`);
-  return { rps, failed, command: `h2load ${args.slice(0, -1).join(' ')} <url>` };
-}
-
-const servers = Object.fromEntries(await Promise.all(kinds.map(async (kind) => [kind, await startServer(kind)] as const)));
-const figures: Record<string, number[]> = { raw: [], rxserve: [] };
-let command = '';
-try {
-  for (const kind of kinds) await h2load(servers[kind]!.url, 1); // warm-up
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? kinds : [...kinds].reverse();
-    for (const kind of order) {
-      const result = await h2load(servers[kind]!.url, seconds);
-      if (result.failed > 0) throw new Error(`${kind}: ${result.failed} requests failed`);
-      command = result.command;
-      figures[kind]!.push(result.rps);
-      console.log(`round ${round + 1} ${kind.padEnd(7)} ${result.rps.toFixed(0)} req/s`);
-    }
-  }
-} finally {
-  await Promise.all(Object.values(servers).map((server) => server.stop()));
-}
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-const raw = median(figures['raw']!);
-const rx = median(figures['rxserve']!);
-console.log(`\n${command}; median over ${rounds} rounds of ${seconds}s:`);
-console.log(`raw node:http2  ${raw.toFixed(0)} req/s`);
-console.log(`rxserve         ${rx.toFixed(0)} req/s  (ratio ${(rx / raw).toFixed(2)}, ${((rx / raw - 1) * 100).toFixed(1)}% vs raw)`);
+buildDist();
+const windows = flag('windows', 8);
+const seconds = flag('seconds', 3);
+const clients = flag('clients', 10);
+const streams = flag('streams', 10);
+const server = (kind: string): string[] => ['--import', 'tsx', 'bench/support/h2-server.ts', kind];
+const [raw, rxserve] = await comparePinned(
+  [
+    { name: 'node:http2', args: server('raw') },
+    { name: 'rxserve', args: server('rxserve') },
+  ],
+  { windows, seconds, load: h2load(clients, streams) },
+);
+const cpu = rxserve!.leastCpuPerRequest / raw!.leastCpuPerRequest;
+const rps = rxserve!.medianRps / raw!.medianRps;
+console.log(`\n### h2c hello world (${environment()}; ${windows} windows of ${seconds} s, h2load -c ${clients} -m ${streams}, pinned)\n`);
+console.log(
+  table(
+    ['server', 'least CPU per request (µs)', 'x node:http2', 'median req/s', 'x node:http2', 'target (rxserve)'],
+    [raw!, rxserve!].map((side) => [
+      side.name,
+      fixed(side.leastCpuPerRequest, 2),
+      fixed(side.leastCpuPerRequest / raw!.leastCpuPerRequest, 3),
+      fixed(side.medianRps, 0),
+      fixed(side.medianRps / raw!.medianRps, 3),
+      side === rxserve ? 'CPU ≤ 1.05, req/s ≥ 0.95' : '',
+    ]),
+  ),
+);
+recordFigure({ figure: 'h2c hello, CPU per request', rxserve: `${fixed(rxserve!.leastCpuPerRequest, 2)} µs`, peer: `node:http2 ${fixed(raw!.leastCpuPerRequest, 2)} µs`, ratio: cpu, target: '≤ 1.05', met: cpu <= 1.05 });
+recordFigure({ figure: 'h2c hello, req/s', rxserve: fixed(rxserve!.medianRps, 0), peer: `node:http2 ${fixed(raw!.medianRps, 0)}`, ratio: rps, target: '≥ 0.95', met: rps >= 0.95 });

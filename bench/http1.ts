@@ -7,7 +7,8 @@
  *   node --import tsx bench/http1.ts [--windows=8] [--seconds=3] [--connections=50]
  */
 import { buildDist } from './support/build.js';
-import { comparePinned } from './support/pinned.js';
+import { autocannon, comparePinned } from './support/pinned.js';
+import { recordFigure } from './support/figures.js';
 import { environment, fixed, flag, table } from './support/stats.js';
 
 buildDist();
@@ -21,7 +22,7 @@ const sides = await comparePinned(
     { name: 'rxserve', args: hello('rxserve') },
     { name: 'fastify', args: hello('fastify') },
   ],
-  { windows, seconds, connections },
+  { windows, seconds, load: autocannon(connections) },
 );
 const node = sides[0]!;
 console.log(`\n### HTTP/1.1 hello world (${environment()}; ${windows} windows of ${seconds} s, autocannon -c ${connections}, pinned)\n`);
@@ -38,3 +39,23 @@ console.log(
     ]),
   ),
 );
+const rx = sides[1]!;
+const fastify = sides[2]!;
+recordFigure({
+  figure: 'HTTP/1.1 hello, CPU per request (least)',
+  rxserve: `${fixed(rx.leastCpuPerRequest, 2)} µs`,
+  peer: `node:http ${fixed(node.leastCpuPerRequest, 2)} µs`,
+  fastify: `${fixed(fastify.leastCpuPerRequest, 2)} µs (${fixed(fastify.leastCpuPerRequest / node.leastCpuPerRequest, 3)})`,
+  ratio: rx.leastCpuPerRequest / node.leastCpuPerRequest,
+  target: '≤ 1.03',
+  met: rx.leastCpuPerRequest / node.leastCpuPerRequest <= 1.03,
+});
+recordFigure({
+  figure: 'HTTP/1.1 hello, req/s (median)',
+  rxserve: fixed(rx.medianRps, 0),
+  peer: `node:http ${fixed(node.medianRps, 0)}`,
+  fastify: `${fixed(fastify.medianRps, 0)} (${fixed(fastify.medianRps / node.medianRps, 3)})`,
+  ratio: rx.medianRps / node.medianRps,
+  target: '≥ 0.97',
+  met: rx.medianRps / node.medianRps >= 0.97,
+});

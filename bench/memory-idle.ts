@@ -11,6 +11,7 @@
 import { type Message, spawnNode } from './support/child.js';
 import { buildDist } from './support/build.js';
 import type { ServerKind } from './support/server.js';
+import { recordFigure } from './support/figures.js';
 import { environment, fixed, flag, has, median, rotate, sleep, table } from './support/stats.js';
 
 const KINDS: readonly ServerKind[] = ['node', 'rxserve', 'fastify'];
@@ -76,3 +77,7 @@ console.log(
     }),
   ),
 );
+const rxRss = median(samples.get('rxserve')!.map((s) => s.rss));
+const rxHeap = median(samples.get('rxserve')!.map((s) => s.heap));
+recordFigure({ figure: `memory per idle keep-alive connection (${connections}), RSS`, rxserve: `${fixed(rxRss / 1024, 2)} KiB`, peer: `node:http ${fixed(nodeRss / 1024, 2)} KiB`, ratio: `${rxRss >= nodeRss ? '+' : ''}${fixed((rxRss - nodeRss) / 1024, 2)} KiB`, target: '≤ +1 KiB', met: rxRss - nodeRss <= 1024 });
+recordFigure({ figure: `memory per idle keep-alive connection (${connections}), heap + external`, rxserve: `${fixed(rxHeap / 1024, 2)} KiB`, peer: `node:http ${fixed(nodeHeap / 1024, 2)} KiB`, ratio: `${rxHeap >= nodeHeap ? '+' : ''}${fixed((rxHeap - nodeHeap) / 1024, 2)} KiB`, target: '≤ +1 KiB', met: rxHeap - nodeHeap <= 1024 });

@@ -9,6 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { buildDist } from './support/build.js';
 import { root } from './support/child.js';
+import { recordFigure } from './support/figures.js';
 import { environment, fixed, flag, median, table } from './support/stats.js';
 
 buildDist();
@@ -37,3 +38,7 @@ console.log(
     ]),
   ),
 );
+const startMs = least('rxserve', 'ms') - least('node', 'ms');
+const startRss = (least('rxserve', 'maxRssKiB') - least('node', 'maxRssKiB')) / 1024;
+recordFigure({ figure: 'start-up: process start to listening (least)', rxserve: `${fixed(least('rxserve', 'ms'))} ms`, peer: `node:http ${fixed(least('node', 'ms'))} ms`, ratio: `+${fixed(startMs)} ms`, target: '≤ +150 ms', met: startMs <= 150 });
+recordFigure({ figure: 'start-up: peak RSS (least)', rxserve: `${fixed(least('rxserve', 'maxRssKiB') / 1024)} MiB`, peer: `node:http ${fixed(least('node', 'maxRssKiB') / 1024)} MiB`, ratio: `+${fixed(startRss)} MiB`, target: '≤ +12 MiB', met: startRss <= 12 });

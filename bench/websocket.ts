@@ -1,7 +1,7 @@
 // WebSocket benchmark: the time rxserve takes to drain N idle WebSockets with 1001 Going
 // Away, and the memory each idle WebSocket costs, against a bare `ws` server, same run.
 //
-//   npm run build && node --expose-gc --import tsx bench/websocket.ts [count=10000]
+//   npm run build && node --expose-gc --import tsx bench/websocket.ts [--count=10000]
 //   (or `npm run bench:websocket`; RXSERVE_BENCH_SOURCE=lib measures lib/ through tsx instead)
 //
 // rxserve is measured as users get it, compiled (dist/): tsx's transform adds its own
@@ -16,8 +16,10 @@ import { Subject, firstValueFrom, filter } from 'rxjs';
 import { WebSocketServer } from 'ws';
 import type * as Rxserve from '../lib/index.js';
 import type { ClientsReport } from './support/websocket-clients.js';
+import { recordFigure } from './support/figures.js';
+import { fixed, flag } from './support/stats.js';
 
-const count = Number(process.argv[2] ?? 10_000);
+const count = flag('count', 10_000);
 const source = process.env['RXSERVE_BENCH_SOURCE'] === 'lib' ? '../lib/index.js' : '../dist/index.js';
 const { serve } = (await import(source)) as typeof Rxserve;
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -114,5 +116,16 @@ async function rxserve(): Promise<Record<string, unknown>> {
 }
 
 console.log(`${count} idle WebSockets, rxserve from ${source}, node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
-console.log(JSON.stringify(await bareWs()));
-console.log(JSON.stringify(await rxserve()));
+const bare = await bareWs();
+const ours = await rxserve();
+console.log(JSON.stringify(bare));
+console.log(JSON.stringify(ours));
+const idle = (result: Record<string, unknown>): number => (result['perConnection'] as { heapAndExternal: number }).heapAndExternal;
+recordFigure({
+  figure: `idle WebSocket (${count}), heap + external per socket`,
+  rxserve: `${fixed(idle(ours) / 1024, 2)} KiB`,
+  peer: `bare ws ${fixed(idle(bare) / 1024, 2)} KiB`,
+  ratio: `+${fixed((idle(ours) - idle(bare)) / 1024, 2)} KiB`,
+  target: '≤ +1 KiB',
+  met: idle(ours) - idle(bare) <= 1024,
+});

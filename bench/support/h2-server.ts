@@ -1,31 +1,26 @@
-// One hello-world HTTP/2 cleartext (prior knowledge) server for bench/h2.ts, in its own
-// process: `raw` (node:http2 compatibility API) or `rxserve` (protocol: 'http2'). Prints
-// its url on stdout, stops on SIGTERM.
+/**
+ * A hello-world HTTP/2 cleartext (prior knowledge) server for bench/h2.ts, one kind a
+ * process: `raw` (node:http2's compatibility API) or `rxserve` (`protocol: 'http2'`, from the
+ * compiled `dist/`). Prints its url and serves until killed.
+ */
 import { createServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { fromSignals, serve } from '../../lib/index.js';
 
+const BODY = 'Hello World!';
+// An exit of its own on SIGINT, so that a --cpu-prof run writes its profile.
+process.on('SIGINT', () => process.exit(0));
 const kind = process.argv[2];
 
 if (kind === 'raw') {
-  const server = createServer((req, res) => {
-    res.statusCode = 200;
-    res.setHeader('content-type', 'text/plain; charset=utf-8');
-    res.end('Hello World!');
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(BODY);
   });
-  server.listen(0, '127.0.0.1', () => console.log(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
-  process.once('SIGTERM', () => process.exit(0));
+  server.listen(0, '127.0.0.1', () => console.log(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`));
 } else if (kind === 'rxserve') {
-  serve({
-    host: '127.0.0.1',
-    protocol: 'http2',
-    handler: () => ({ body: 'Hello World!' }),
-    shutdown$: fromSignals('SIGTERM'),
-    deadline: 1_000,
-  }).subscribe((event) => {
-    if (event.type === 'listening') console.log(event.url);
-    if (event.type === 'closed') process.exit(0);
-  });
+  const { serve } = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof import('../../lib/index.js');
+  serve({ host: '127.0.0.1', port: 0, protocol: 'http2', handler: () => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: BODY }) }).subscribe(
+    (event) => event.type === 'listening' && console.log(event.url),
+  );
 } else {
   console.error('usage: h2-server.ts raw|rxserve');
   process.exit(2);

@@ -33,19 +33,27 @@ export interface Comparison {
   readonly medianRps: number;
 }
 
+/** Sends load to `url` for `seconds` from core 1; resolves with the requests answered (all 2xx, or it throws). */
+export type Load = (url: string, seconds: number) => Promise<{ requests: number }>;
+
+/** What {@link comparePinned} runs: windows, their length, and the load (autocannon -c 50 by default). */
+export interface PinnedOptions {
+  readonly windows?: number;
+  readonly seconds?: number;
+  readonly warmup?: number;
+  readonly load?: Load;
+}
+
 /**
  * Runs the servers side by side, the way a shared 2-core machine can still compare them:
- * every server up and warm for the whole run, pinned to core 0, the load (autocannon) pinned
- * to core 1; short windows alternating between the servers (A B B A ...); each server's CPU
- * time read from /proc/<pid>/stat around its windows.
+ * every server up and warm for the whole run, pinned to core 0, the load pinned to core 1;
+ * short windows alternating between the servers (A B B A ...); each server's CPU time read
+ * from /proc/<pid>/stat around its windows.
  */
-export async function comparePinned(
-  contenders: readonly Contender[],
-  { windows = 8, seconds = 3, connections = 50, warmup = 2 }: { windows?: number; seconds?: number; connections?: number; warmup?: number } = {},
-): Promise<Comparison[]> {
+export async function comparePinned(contenders: readonly Contender[], { windows = 8, seconds = 3, warmup = 2, load = autocannon(50) }: PinnedOptions = {}): Promise<Comparison[]> {
   const servers = await Promise.all(contenders.map(startPinned));
   try {
-    for (const server of servers) await load(server.url, connections, warmup);
+    for (const server of servers) await load(server.url, warmup);
     const measured = servers.map(() => [] as Window[]);
     for (let round = 0; round < windows; round++) {
       // A B, then B A: each goes first as often, so a drift of the machine is shared.
@@ -53,7 +61,7 @@ export async function comparePinned(
       for (const i of order) {
         const server = servers[i]!;
         const before = cpuTime(server.child.pid!);
-        const { requests } = await load(server.url, connections, seconds);
+        const { requests } = await load(server.url, seconds);
         measured[i]!.push({ requests, seconds, cpu: cpuTime(server.child.pid!) - before });
       }
     }
@@ -72,16 +80,37 @@ async function startPinned(contender: Contender): Promise<{ url: string; child: 
   const child = spawn('taskset', ['-c', '0', process.execPath, ...contender.args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const first = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();
   if (first.done) throw new Error(`${contender.name} exited before printing its port`);
-  return { url: `http://127.0.0.1:${String(first.value).trim()}/`, child };
+  const line = String(first.value).trim();
+  return { url: line.startsWith('http') ? line : `http://127.0.0.1:${line}/`, child };
 }
 
-async function load(url: string, connections: number, seconds: number): Promise<{ requests: number }> {
-  const { stdout } = await run('taskset', ['-c', '1', process.execPath, AUTOCANNON, '-j', '-c', String(connections), '-d', String(seconds), url], {
-    maxBuffer: 16 * 2 ** 20,
-  });
-  const result = JSON.parse(stdout) as { requests: { total: number }; errors: number; non2xx: number };
-  if (result.errors + result.non2xx > 0) throw new Error(`${result.errors + result.non2xx} failed requests on ${url}`);
-  return { requests: result.requests.total };
+/** HTTP/1.1 load: autocannon with `connections` keep-alive connections. */
+export function autocannon(connections: number): Load {
+  return async (url, seconds) => {
+    const { stdout } = await run('taskset', ['-c', '1', process.execPath, AUTOCANNON, '-j', '-c', String(connections), '-d', String(seconds), url], {
+      maxBuffer: 16 * 2 ** 20,
+    });
+    const result = JSON.parse(stdout) as { requests: { total: number }; errors: number; non2xx: number };
+    if (result.errors + result.non2xx > 0) throw new Error(`${result.errors + result.non2xx} failed requests on ${url}`);
+    return { requests: result.requests.total };
+  };
+}
+
+/** h2c load (prior knowledge): h2load with `clients` connections of `streams` concurrent streams, one thread. */
+export function h2load(clients: number, streams: number): Load {
+  return async (url, seconds) => {
+    const args = ['-c', '1', 'h2load', '-c', String(clients), '-m', String(streams), '-t', '1', '-D', String(seconds), url];
+    const { stdout } = await run('taskset', args, { maxBuffer: 16 * 2 ** 20 }).catch((error: NodeJS.ErrnoException & { stderr?: string }) => {
+      if (/h2load.*No such file|failed to execute/i.test(error.stderr ?? '')) throw new Error('h2load is not installed: apt-get install -y nghttp2-client');
+      throw error;
+    });
+    const done = /requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(stdout);
+    const status2xx = Number(/status codes: (\d+) 2xx/.exec(stdout)?.[1]);
+    if (!done) throw new Error(`Cannot read h2load's output:\n${stdout}`);
+    const [, , succeeded, failed, errored] = done.map(Number) as [number, number, number, number, number];
+    if (failed + errored > 0 || status2xx !== succeeded) throw new Error(`${failed + errored} failed requests on ${url}`);
+    return { requests: succeeded };
+  };
 }
 
 /** The CPU time a process has used so far, user and system, in µs. */
