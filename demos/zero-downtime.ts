@@ -12,12 +12,34 @@
 //   while the old server stops accepting waits in the queue for the new one.
 // - The first SIGTERM or SIGINT is forwarded (the server drains); a second SIGINT forces.
 //   The supervisor exits once the server has, with its exit code.
+// - A server that exits by itself ends the supervisor (exit code 1 or the server's), for
+//   systemd to restart; a new server that fails to start leaves the old one serving.
 //
 // Under systemd, the socket unit holds the socket too: `ExecReload=kill -HUP $MAINPID` in
 // the service (docs/deployment.md, "Restarting one process").
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type Observable, concat, concatMap, connect, defer, exhaustMap, filter, forkJoin, fromEvent, ignoreElements, map, merge, of, take, takeUntil, tap } from 'rxjs';
+import {
+  EMPTY,
+  type Observable,
+  Subject,
+  catchError,
+  concat,
+  concatMap,
+  connect,
+  defer,
+  exhaustMap,
+  filter,
+  forkJoin,
+  fromEvent,
+  ignoreElements,
+  map,
+  merge,
+  of,
+  take,
+  takeUntil,
+  tap,
+} from 'rxjs';
 import { fromSignals, systemdSocket } from '../lib/index.js';
 
 const fd = systemdSocket();
@@ -25,6 +47,8 @@ const server = fileURLToPath(new URL('./production.ts', import.meta.url));
 const running = new Set<ChildProcess>();
 let current: ChildProcess | undefined;
 let exitCode = 0;
+/** The exit code of the server in service when it exits by itself (neither replaced nor stopped). */
+const died$ = new Subject<number>();
 
 /** Starts a server on the inherited socket; emits it once it listens (errors if it exits first). */
 function started(): Observable<ChildProcess> {
@@ -42,7 +66,10 @@ function started(): Observable<ChildProcess> {
     return fromEvent(child, 'message', (message: unknown) => message).pipe(
       filter((message) => message === 'ready'),
       take(1),
-      map(() => child),
+      map(() => {
+        child.once('exit', (code) => child === current && died$.next(code ?? 1));
+        return child;
+      }),
       takeUntil(exit$),
     );
   });
@@ -67,6 +94,11 @@ function replaced(): Observable<never> {
       return exited(old).pipe(tap((code) => console.log(`supervisor: server ${old.pid} (exit ${code}) replaced by ${fresh.pid}`)));
     }),
     ignoreElements(),
+    // A new server that fails to start leaves the old one serving.
+    catchError((error: Error) => {
+      console.error(`supervisor: ${error.message}; server ${current?.pid} goes on serving`);
+      return EMPTY;
+    }),
   );
 }
 
@@ -76,6 +108,7 @@ function replaced(): Observable<never> {
  */
 function stopped(stop$: Observable<NodeJS.Signals>): Observable<never> {
   return defer(() => {
+    current = undefined;
     const all = [...running];
     all.forEach((child) => child.kill('SIGTERM'));
     const forcing$ = stop$.pipe(
@@ -83,7 +116,8 @@ function stopped(stop$: Observable<NodeJS.Signals>): Observable<never> {
       tap(() => all.forEach((child) => child.kill('SIGINT'))),
       ignoreElements(),
     );
-    const exits$ = forkJoin(all.map(exited)).pipe(tap((codes) => (exitCode = Math.max(0, ...codes.map((code) => code ?? 1)))));
+    const exits$ = forkJoin(all.map(exited)).pipe(tap((codes) => (exitCode = Math.max(exitCode, ...codes.map((code) => code ?? 1)))));
+    if (all.length === 0) return EMPTY;
     return merge(exits$, forcing$).pipe(take(1), ignoreElements());
   });
 }
@@ -107,7 +141,21 @@ fromSignals('SIGHUP', 'SIGINT', 'SIGTERM')
             filter((signal) => signal === 'SIGHUP'),
             exhaustMap(() => replaced()),
           ),
-        ).pipe(takeUntil(stop$)),
+        ).pipe(
+          // A server that exits by itself ends the supervisor with its code, so that its own
+          // supervisor (systemd's Restart=) starts it again; the socket waits meanwhile.
+          takeUntil(
+            merge(
+              stop$,
+              died$.pipe(
+                tap((code) => {
+                  console.error(`supervisor: the server exited by itself (${code})`);
+                  exitCode = Math.max(1, code);
+                }),
+              ),
+            ),
+          ),
+        ),
         stopped(stop$),
       );
     }),

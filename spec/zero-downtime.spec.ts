@@ -53,4 +53,19 @@ describe('zero-downtime restart of one process (demos/zero-downtime.ts)', functi
       if (supervisor.process.exitCode === null) supervisor.process.kill('SIGKILL');
     }
   });
+
+  it('ends with exit code 1 when the server dies by itself, so that systemd restarts it', async () => {
+    const address = `127.0.0.1:${await freePort()}`;
+    const supervisor = socketActivate(address, 'demos/zero-downtime.ts', { DRAIN_DELAY: '300', DEADLINE: '5000' });
+    try {
+      await supervisor.waitFor(/Listening on .* as 3/);
+      expect((await fetch(`http://${address}/`)).status).to.equal(200);
+      const [, , serving] = (await supervisor.waitFor(/supervisor (\d+): server (\d+) listening on fd 3/)) as RegExpMatchArray;
+      process.kill(Number(serving), 'SIGKILL');
+      expect((await supervisor.exited()).code).to.equal(1);
+      expect(supervisor.output()).to.match(/supervisor: the server exited by itself \(1\)/);
+    } finally {
+      if (supervisor.process.exitCode === null) supervisor.process.kill('SIGKILL');
+    }
+  });
 });
