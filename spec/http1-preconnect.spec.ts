@@ -42,4 +42,24 @@ describe('http1Protocol and a connection that has sent nothing', () => {
     expect(answer.toLowerCase()).to.include('connection: close');
     expect(await server.closed).to.deep.equal({ type: 'closed', graceful: true, drained: 1, forced: 0 });
   });
+
+  it('answers a request written onto an idle keep-alive connection just before the accept stop, that the server had not read yet', async () => {
+    const server = await start({ deadline: 60_000 });
+    const client = connect(server.port, '127.0.0.1');
+    await once(client, 'connect');
+    let answer = '';
+    client.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    client.on('error', () => undefined);
+    client.write('GET /first HTTP/1.1\r\nHost: x\r\n\r\n');
+    while (!answer.endsWith('plain answer')) await once(client, 'data');
+    answer = '';
+    const closed = once(client, 'close');
+    // In the kernel before the shutdown, not yet read by the server: its loop has not polled.
+    client.write('GET /second HTTP/1.1\r\nHost: x\r\n\r\n');
+    server.shutdown();
+    await closed;
+    expect(answer).to.match(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(answer.toLowerCase()).to.include('connection: close');
+    expect(await server.closed).to.deep.equal({ type: 'closed', graceful: true, drained: 1, forced: 0 });
+  });
 });

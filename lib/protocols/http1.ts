@@ -124,6 +124,8 @@ interface Http1Shared {
   readonly scheduler: SchedulerLike;
   readonly reconnecting: () => boolean;
   readonly asksNewConnections: () => boolean;
+  /** Runs `closeIfIdle()` of `connection` once the loop has polled its sockets. */
+  readonly closeIfIdleAfterPoll: (connection: Http1Connection) => void;
 }
 
 /**
@@ -144,7 +146,8 @@ export const NEXT_REQUEST_WAIT = 500;
  * `http.Server` that never listens, and comes back as a connection that drains the
  * HTTP/1.1 way:
  *
- * - idle (keep-alive, or nothing sent yet): closed at once, or after `idleGrace` ms during
+ * - idle (keep-alive, or nothing sent yet): closed once the loop has polled it (a request
+ *   the kernel already holds is read and answered), or after `idleGrace` ms during
  *   which a request that arrives is still answered (with `Connection: close`); one whose
  *   client was never told to close (nothing sent yet, or accepted in drainDelay's second
  *   half), until {@link NEXT_REQUEST_WAIT} ms after its last activity;
@@ -194,12 +197,34 @@ export function http1Protocol(options: Http1Options): Http1Protocol {
     if (upgraded) connection?.upgrade(upgraded);
   };
   const sweep = new IdleSweep(() => server.closeIdleConnections());
+  // An idle connection told to close waits for one poll of the loop, every such connection
+  // of a turn together: a request the kernel already holds but node has not read (written a
+  // moment ago, or while the loop was busy) is read first and answered with
+  // `Connection: close`, where closing the socket with it unread would reset it.
+  let unpolled: Http1Connection[] | undefined;
+  const closeIfIdleAfterPoll = (connection: Http1Connection): void => {
+    if (unpolled) {
+      unpolled.push(connection);
+      return;
+    }
+    unpolled = [connection];
+    // Two checks away: called from an I/O callback (the poll phase itself), the first
+    // setImmediate runs before the loop polls again; the second, after it has.
+    setImmediate(() => {
+      const batch = unpolled!;
+      unpolled = undefined;
+      setImmediate(() => {
+        for (const each of batch) each.closeIfIdle();
+      });
+    });
+  };
   const shared: Http1Shared = {
     sweep,
     idleGrace: options.idleGrace ?? 0,
     scheduler: options.scheduler ?? asyncScheduler,
     reconnecting: options.reconnecting ?? (() => false),
     asksNewConnections: options.asksNewConnections ?? (() => true),
+    closeIfIdleAfterPoll,
   };
   server.on('request', onRequest);
   server.on('clientError', onClientError);
@@ -399,7 +424,7 @@ class Http1Connection extends SocketConnection<Socket> {
       this.socket.once('close', () => grace.unsubscribe());
       return;
     }
-    this.closeIfIdle();
+    this.shared.closeIfIdleAfterPoll(this);
   }
 
   destroy(): void {
@@ -420,7 +445,9 @@ class Http1Connection extends SocketConnection<Socket> {
     res.setHeader('connection', 'close');
   }
 
-  private closeIfIdle(): void {
+  /** Closes the socket if no request has begun on it (one in flight closes after its response). */
+  closeIfIdle(): void {
+    if (this.state === State.Destroyed) return;
     // A request that came during the grace is in flight: track() closes after its response.
     if (this.inFlight.length > 0) return;
     // Nothing read since the last response (or ever): no request has begun. Before node 26
