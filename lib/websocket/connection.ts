@@ -12,6 +12,7 @@ import {
   of,
   take,
   takeWhile,
+  throwError,
 } from 'rxjs';
 import type { RawData, WebSocket } from 'ws';
 import { ClientError, HandlerError, InvalidReplyError } from '../errors.js';
@@ -130,13 +131,19 @@ export class WebSocketConnection implements GracefulConnection {
   // connection should cost little.
   private draining: BehaviorSubject<boolean> | undefined;
   private readonly output: Subscription;
+  // The upgrade request's path and socket, not the request: an IncomingMessage (its
+  // headers, raw headers, readable state) would stay alive as long as the WebSocket.
+  private readonly url: string;
+  private readonly socket: IncomingMessage['socket'];
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly request: IncomingMessage,
+    request: IncomingMessage,
     handler: WebSocketHandler,
     private readonly options: WebSocketConnectionOptions,
   ) {
+    this.url = request.url ?? '';
+    this.socket = request.socket;
     const onError = (error: Error): void => this.reportClientError(error);
     ws.on('error', onError);
     const connection = this;
@@ -149,7 +156,7 @@ export class WebSocketConnection implements GracefulConnection {
     };
     // takeWhile: once the close frame is out (a full buffer, say) a synchronous producer
     // is stopped at its next emission instead of running on into the void.
-    this.output = defer(() => from(handler(messagesOf(ws), ctx)))
+    this.output = outputOf(handler, messagesOf(ws), ctx)
       .pipe(takeWhile(() => ws.readyState === ws.OPEN))
       .subscribe({
         next: (data) => this.send(data),
@@ -170,7 +177,7 @@ export class WebSocketConnection implements GracefulConnection {
     return {
       protocol: this.protocol,
       remote: this.remote(),
-      requests: [{ method: this.request.method ?? 'GET', url: this.request.url ?? '', age: Date.now() - this.openedAt }],
+      requests: [{ method: 'GET', url: this.url, age: Date.now() - this.openedAt }],
     };
   }
 
@@ -227,7 +234,7 @@ export class WebSocketConnection implements GracefulConnection {
   }
 
   private fail(error: unknown): void {
-    const url = this.request.url ?? '';
+    const url = this.url;
     this.options.report({
       type: 'error',
       error: error instanceof InvalidReplyError ? error : new HandlerError('GET', url, error),
@@ -243,17 +250,29 @@ export class WebSocketConnection implements GracefulConnection {
   }
 
   private reportClientError(error: NodeJS.ErrnoException): void {
-    const url = this.request.url ?? '';
+    const url = this.url;
     this.options.report({ type: 'error', error: new ClientError(error), request: { method: 'GET', url }, remote: this.remote() });
   }
 
   private remote(): ErrorEvent['remote'] {
-    return remoteOf(this.request.socket);
+    return remoteOf(this.socket);
   }
 }
 
 // The emitter wrapped at the edge: each subscriber gets its own listeners, removed on
 // unsubscribe; one that comes after the close completes at once.
+/**
+ * What the handler answers, or its error. Not `defer()`: its factory would keep `ctx`, and
+ * with it the upgrade request, alive as long as the WebSocket (bench/websocket.ts).
+ */
+function outputOf(handler: WebSocketHandler, messages$: Observable<WebSocketMessage>, ctx: WebSocketContext): Observable<unknown> {
+  try {
+    return from(handler(messages$, ctx));
+  } catch (error) {
+    return throwError(() => error);
+  }
+}
+
 function messagesOf(ws: WebSocket): Observable<WebSocketMessage> {
   return new Observable<WebSocketMessage>((subscriber) => {
     if (ws.readyState === ws.CLOSED) {
