@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { once } from 'node:events';
 import { Agent } from 'node:http';
+import { connect } from 'node:net';
 import sinon from 'sinon';
 import { Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
@@ -53,6 +55,30 @@ describe('serve({ idleGrace }) (the keep-alive race, end to end)', () => {
     expect(closedEvent).to.equal(undefined);
     await clock!.tickAsync(1);
     await closed(socket);
+    expect(await server.next('closed')).to.deep.equal({ type: 'closed', graceful: true, drained: 1, forced: 0 });
+  });
+
+  it('answers a request the kernel holds, unread, when the grace ends, instead of resetting it', async () => {
+    const shutdown$ = new Subject<void>();
+    server = await start({ handler: () => ({ body: 'hi' }), shutdown$, idleGrace: 1_000 });
+    const client = connect(server.port, '127.0.0.1');
+    await once(client, 'connect');
+    let answer = '';
+    client.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    client.on('error', () => undefined);
+    client.write('GET /first HTTP/1.1\r\nHost: x\r\n\r\n');
+    while (!answer.endsWith('hi')) await once(client, 'data');
+    answer = '';
+    shutdown$.next();
+    await server.next('shutdown');
+    await clock!.tickAsync(999);
+    const ended = once(client, 'close');
+    // Written as the grace ends, and the grace's timer fires in the same turn, before the loop reads it.
+    client.write('GET /last HTTP/1.1\r\nHost: x\r\n\r\n');
+    clock!.tick(1);
+    await ended;
+    expect(answer).to.match(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(answer.toLowerCase()).to.include('connection: close');
     expect(await server.next('closed')).to.deep.equal({ type: 'closed', graceful: true, drained: 1, forced: 0 });
   });
 

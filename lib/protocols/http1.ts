@@ -124,7 +124,7 @@ interface Http1Shared {
   readonly scheduler: SchedulerLike;
   readonly reconnecting: () => boolean;
   readonly asksNewConnections: () => boolean;
-  /** Runs `closeIfIdle()` of `connection` once the loop has polled its sockets. */
+  /** Runs `closeIfIdle()` of `connection` once the loop has polled its sockets: every idle close goes through it. */
   readonly closeIfIdleAfterPoll: (connection: Http1Connection) => void;
 }
 
@@ -417,7 +417,7 @@ class Http1Connection extends SocketConnection<Socket> {
       grace.add(
         scheduler.schedule(() => {
           grace.unsubscribe();
-          this.closeIfIdle();
+          this.shared.closeIfIdleAfterPoll(this);
         }, wait),
       );
       this.grace = grace;
