@@ -1,14 +1,15 @@
 import { expect } from 'chai';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, request } from 'node:http';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject, firstValueFrom, lastValueFrom } from 'rxjs';
 import { InvalidOptionError, ListenError, type ServeOptions, type ServerEvent, serve, systemdSocket, systemdSockets } from '../lib/index.js';
-import { root, start as startChild } from './support/child.js';
+import { root } from './support/child.js';
+import { freePort } from './support/free-port.js';
+import { socketActivate, socketActivateMissing } from './support/socket-activate.js';
 
 /** A GET over a Unix domain socket, on a connection of its own. */
 function getOverSocket(socketPath: string, path = '/'): Promise<{ status: number; body: string; connection: string | undefined }> {
@@ -199,10 +200,9 @@ describe('listening on a Unix socket and on an inherited descriptor', () => {
 
   describe('systemd socket activation', () => {
     before(function () {
-      try {
-        execFileSync('systemd-socket-activate', ['--version'], { stdio: 'ignore' });
-      } catch {
-        console.log('      (skipped: systemd-socket-activate is not installed; Debian package systemd)');
+      const missing = socketActivateMissing();
+      if (missing) {
+        console.log(`      (skipped: ${missing})`);
         this.skip();
       }
     });
@@ -220,7 +220,7 @@ describe('listening on a Unix socket and on an inherited descriptor', () => {
     for (const kind of ['Unix socket', 'TCP port'] as const) {
       it(`serves the ${kind} it was passed: the connection that started it is answered, SIGTERM drains it`, async () => {
         const address = kind === 'Unix socket' ? join(folder, 'activated.sock') : `127.0.0.1:${await freePort()}`;
-        const child = startChild('systemd-socket-activate', ['--listen', address, '--fdname=web', process.execPath, '--import', 'tsx', 'spec/fixtures/socket-activated.ts'], {});
+        const child = socketActivate(address, 'spec/fixtures/socket-activated.ts', {}, ['--fdname=web']);
         await child.waitFor(/Listening on .* as 3/);
         // The first connection starts the server: it waits in the socket's queue meanwhile.
         const answer =
@@ -245,13 +245,3 @@ describe('listening on a Unix socket and on an inherited descriptor', () => {
     }
   });
 });
-
-// systemd-socket-activate takes no port 0: a port the kernel just gave and took back.
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { startLoad } from './support/fleet.js';
 import { pm2Home } from './support/pm2.js';
-import { freePort } from './support/proxy.js';
+import { freePort } from './support/free-port.js';
 
 /** How many times `pattern` (global) occurs in `text`. */
 const occurrences = (text: string, pattern: RegExp): number => text.match(pattern)?.length ?? 0;

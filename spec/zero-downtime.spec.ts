@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startLoad } from './support/fleet.js';
-import { freePort } from './support/proxy.js';
+import { freePort } from './support/free-port.js';
 import { socketActivate, socketActivateMissing } from './support/socket-activate.js';
 
 const occurrences = (text: string, pattern: RegExp): number => text.match(pattern)?.length ?? 0;

@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type Child, start } from '../spec/support/child.js';
 import { type LoadOutcome, startLoad } from '../spec/support/fleet.js';
-import { freePort } from '../spec/support/proxy.js';
+import { freePort } from '../spec/support/free-port.js';
 import { socketActivate, socketActivateMissing } from '../spec/support/socket-activate.js';
 import { flag, table } from '../bench/support/stats.js';
 

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { type InstanceKind, startLoad } from '../spec/support/fleet.js';
 import { root } from '../spec/support/child.js';
 import { pm2Home } from '../spec/support/pm2.js';
-import { freePort } from '../spec/support/proxy.js';
+import { freePort } from '../spec/support/free-port.js';
 import { flag, table } from '../bench/support/stats.js';
 
 const reloads = flag('reloads', 6);

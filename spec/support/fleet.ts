@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { Pool } from 'undici';
 import { type Child, start } from './child.js';
 import type { Proxy } from './proxy.js';
-import { freePort } from './proxy.js';
+import { freePort } from './free-port.js';
 
 /** What runs behind the proxy: the production demo, or the node:http baseline. */
 export type InstanceKind = 'rxserve' | 'node:http';

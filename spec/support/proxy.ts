@@ -1,9 +1,10 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Child, start } from './child.js';
+import { freePort } from './free-port.js';
 
 /** A reverse proxy started for a test, in a temp folder of its own. */
 export interface Proxy {
@@ -44,16 +45,6 @@ export function missing(command: 'nginx' | 'haproxy'): string | undefined {
   }
 }
 
-/** A port the kernel just gave and took back: for configs that need a port written in them. */
-export async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
-
 /** nginx in front of `upstreams` (ports on 127.0.0.1), as open-source nginx users configure it. */
 export async function startNginx(upstreams: readonly number[], settings: ProxySettings = {}): Promise<Proxy> {
   const folder = mkdtempSync(join(tmpdir(), 'rxserve-nginx-'));
@@ -90,14 +81,13 @@ http {
 }
 `;
   writeFileSync(join(folder, 'nginx.conf'), config);
-  const child = spawn('nginx', ['-p', folder, '-c', join(folder, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = collect(child);
-  await output.waitFor(/start worker process/);
+  const child = start('nginx', ['-p', folder, '-c', join(folder, 'nginx.conf'), '-g', 'daemon off;'], {});
+  await child.waitFor(/start worker process/);
   return {
     name: 'nginx',
     url: `http://127.0.0.1:${port}`,
     config,
-    log: output.text,
+    log: child.output,
     upstreamUp: () => Promise.resolve(),
     stop: () => stop(child, 'SIGTERM', folder),
   };
@@ -127,41 +117,15 @@ backend app
 ${upstreams.map((upstream, i) => `  server s${i} 127.0.0.1:${upstream} check inter 200ms fall 1 rise 1`).join('\n')}
 `;
   writeFileSync(join(folder, 'haproxy.cfg'), config);
-  const child = spawn('haproxy', ['-db', '-f', join(folder, 'haproxy.cfg')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = collect(child);
-  await listeningOn(port, child);
+  const child = start('haproxy', ['-db', '-f', join(folder, 'haproxy.cfg')], {});
+  await listeningOn(port, child.process);
   return {
     name: 'haproxy',
     url: `http://127.0.0.1:${port}`,
     config,
-    log: output.text,
-    upstreamUp: (index) => serverUp(admin, `s${index}`, child),
+    log: child.output,
+    upstreamUp: (index) => serverUp(admin, `s${index}`, child.process),
     stop: () => stop(child, 'SIGTERM', folder),
-  };
-}
-
-function collect(child: ChildProcess): { text: () => string; waitFor: (pattern: RegExp) => Promise<void> } {
-  let text = '';
-  const waiters = new Set<() => void>();
-  const onData = (chunk: Buffer): void => {
-    text += chunk.toString();
-    for (const waiter of [...waiters]) waiter();
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  return {
-    text: () => text,
-    waitFor: (pattern) =>
-      new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (!pattern.test(text)) return;
-          waiters.delete(check);
-          resolve();
-        };
-        waiters.add(check);
-        check();
-        child.once('exit', () => waiters.delete(check) && reject(new Error(`exited before printing ${pattern}:\n${text}`)));
-      }),
   };
 }
 
@@ -171,9 +135,11 @@ async function listeningOn(port: number, child: ChildProcess): Promise<void> {
     if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode} before listening on ${port}`);
     const connected = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => resolve(true)).once('error', () => resolve(false));
-      socket.once('close', () => socket.destroy());
-      void socket.once('connect', () => socket.destroy());
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
     });
     if (connected) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -201,10 +167,8 @@ function adminCommand(admin: string, command: string): Promise<string> {
   });
 }
 
-async function stop(child: ChildProcess, signal: NodeJS.Signals, folder: string): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill(signal);
-    await once(child, 'exit');
-  }
+async function stop(child: Child, signal: NodeJS.Signals, folder: string): Promise<void> {
+  if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill(signal);
+  await child.exited();
   rmSync(folder, { recursive: true, force: true });
 }

@@ -12,11 +12,11 @@ export function socketActivateMissing(): string | undefined {
 }
 
 /**
- * `systemd-socket-activate --listen <address> node --import tsx <script>`: the socket is
- * made now, the script is started by the first connection, with it as fd 3. The tool
- * clears the environment it execs with, so `env` goes in as `--setenv` flags.
+ * `systemd-socket-activate --listen <address> [flags] node --import tsx <script>`: the
+ * socket is made now, the script is started by the first connection, with it as fd 3. The
+ * tool clears the environment it execs with, so `env` goes in as `--setenv` flags.
  */
-export function socketActivate(address: string, script: string, env: Record<string, string>): Child {
+export function socketActivate(address: string, script: string, env: Record<string, string>, flags: readonly string[] = []): Child {
   const setenv = Object.entries(env).map(([name, value]) => `--setenv=${name}=${value}`);
-  return start('systemd-socket-activate', ['--listen', address, ...setenv, process.execPath, '--import', 'tsx', script], {});
+  return start('systemd-socket-activate', ['--listen', address, ...flags, ...setenv, process.execPath, '--import', 'tsx', script], {});
 }
