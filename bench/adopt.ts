@@ -6,8 +6,8 @@
  *   node --import tsx bench/adopt.ts [--windows=8] [--seconds=3] [--connections=50]
  */
 import { buildDist } from './support/build.js';
-import { autocannon, comparePinned } from './support/pinned.js';
-import { environment, fixed, flag, table } from './support/stats.js';
+import { autocannon, comparePinned, comparisonTable } from './support/pinned.js';
+import { environment, flag } from './support/stats.js';
 
 buildDist();
 const windows = flag('windows', 8);
@@ -21,16 +21,4 @@ const [node, adopted] = await comparePinned(
   { windows, seconds, load: autocannon(connections) },
 );
 console.log(`\n### serve({ server }) against the server alone (${environment()}; ${windows} windows of ${seconds} s, autocannon -c ${connections}, pinned)\n`);
-console.log(
-  table(
-    ['server', 'least CPU per request (µs)', 'x alone', 'median req/s', 'x alone', 'target'],
-    [node!, adopted!].map((side) => [
-      side.name,
-      fixed(side.leastCpuPerRequest, 2),
-      fixed(side.leastCpuPerRequest / node!.leastCpuPerRequest, 3),
-      fixed(side.medianRps, 0),
-      fixed(side.medianRps / node!.medianRps, 3),
-      side === node ? '' : 'CPU ≤ 1.03, req/s ≥ 0.97',
-    ]),
-  ),
-);
+console.log(comparisonTable([node!, adopted!], { base: 'alone', targetOf: adopted!.name, target: 'CPU ≤ 1.03, req/s ≥ 0.97' }));

@@ -7,9 +7,9 @@
  *   node --import tsx bench/h2.ts [--windows=8] [--seconds=3] [--clients=10] [--streams=10]
  */
 import { buildDist } from './support/build.js';
-import { comparePinned, h2load } from './support/pinned.js';
+import { comparePinned, comparisonTable, h2load } from './support/pinned.js';
 import { recordFigure } from './support/figures.js';
-import { environment, fixed, flag, table } from './support/stats.js';
+import { environment, fixed, flag } from './support/stats.js';
 
 buildDist();
 const windows = flag('windows', 8);
@@ -27,18 +27,6 @@ const [raw, rxserve] = await comparePinned(
 const cpu = rxserve!.leastCpuPerRequest / raw!.leastCpuPerRequest;
 const rps = rxserve!.medianRps / raw!.medianRps;
 console.log(`\n### h2c hello world (${environment()}; ${windows} windows of ${seconds} s, h2load -c ${clients} -m ${streams}, pinned)\n`);
-console.log(
-  table(
-    ['server', 'least CPU per request (µs)', 'x node:http2', 'median req/s', 'x node:http2', 'target (rxserve)'],
-    [raw!, rxserve!].map((side) => [
-      side.name,
-      fixed(side.leastCpuPerRequest, 2),
-      fixed(side.leastCpuPerRequest / raw!.leastCpuPerRequest, 3),
-      fixed(side.medianRps, 0),
-      fixed(side.medianRps / raw!.medianRps, 3),
-      side === rxserve ? 'CPU ≤ 1.05, req/s ≥ 0.95' : '',
-    ]),
-  ),
-);
+console.log(comparisonTable([raw!, rxserve!], { base: 'node:http2', targetOf: 'rxserve', target: 'CPU ≤ 1.05, req/s ≥ 0.95' }));
 recordFigure({ figure: 'h2c hello, CPU per request', rxserve: `${fixed(rxserve!.leastCpuPerRequest, 2)} µs`, peer: `node:http2 ${fixed(raw!.leastCpuPerRequest, 2)} µs`, ratio: cpu, target: '≤ 1.05', met: cpu <= 1.05 });
 recordFigure({ figure: 'h2c hello, req/s', rxserve: fixed(rxserve!.medianRps, 0), peer: `node:http2 ${fixed(raw!.medianRps, 0)}`, ratio: rps, target: '≥ 0.95', met: rps >= 0.95 });

@@ -7,9 +7,9 @@
  *   node --import tsx bench/http1.ts [--windows=8] [--seconds=3] [--connections=50]
  */
 import { buildDist } from './support/build.js';
-import { autocannon, comparePinned } from './support/pinned.js';
+import { autocannon, comparePinned, comparisonTable } from './support/pinned.js';
 import { recordFigure } from './support/figures.js';
-import { environment, fixed, flag, table } from './support/stats.js';
+import { environment, fixed, flag } from './support/stats.js';
 
 buildDist();
 const windows = flag('windows', 8);
@@ -26,19 +26,7 @@ const sides = await comparePinned(
 );
 const node = sides[0]!;
 console.log(`\n### HTTP/1.1 hello world (${environment()}; ${windows} windows of ${seconds} s, autocannon -c ${connections}, pinned)\n`);
-console.log(
-  table(
-    ['server', 'least CPU per request (µs)', 'x node', 'median req/s', 'x node', 'target (rxserve)'],
-    sides.map((side) => [
-      side.name,
-      fixed(side.leastCpuPerRequest, 2),
-      fixed(side.leastCpuPerRequest / node.leastCpuPerRequest, 3),
-      fixed(side.medianRps, 0),
-      fixed(side.medianRps / node.medianRps, 3),
-      side.name === 'rxserve' ? 'CPU ≤ 1.03, req/s ≥ 0.97' : '',
-    ]),
-  ),
-);
+console.log(comparisonTable(sides, { base: 'node', targetOf: 'rxserve', target: 'CPU ≤ 1.03, req/s ≥ 0.97' }));
 const rx = sides[1]!;
 const fastify = sides[2]!;
 recordFigure({

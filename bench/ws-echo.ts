@@ -11,8 +11,8 @@ import { promisify } from 'node:util';
 import { buildDist } from './support/build.js';
 import { root } from './support/child.js';
 import { recordFigure } from './support/figures.js';
-import { type Load, comparePinned } from './support/pinned.js';
-import { environment, fixed, flag, table } from './support/stats.js';
+import { type Load, comparePinned, comparisonTable } from './support/pinned.js';
+import { environment, fixed, flag } from './support/stats.js';
 
 const run = promisify(execFile);
 buildDist();
@@ -34,17 +34,5 @@ const [bare, rxserve] = await comparePinned(
 );
 const cpu = rxserve!.leastCpuPerRequest / bare!.leastCpuPerRequest;
 console.log(`\n### WebSocket echo (${environment()}; ${windows} windows of ${seconds} s, ${clients} clients ping-ponging 64 B, pinned)\n`);
-console.log(
-  table(
-    ['server', 'least CPU per message (µs)', 'x bare ws', 'median messages/s', 'x bare ws', 'target (rxserve)'],
-    [bare!, rxserve!].map((side) => [
-      side.name,
-      fixed(side.leastCpuPerRequest, 2),
-      fixed(side.leastCpuPerRequest / bare!.leastCpuPerRequest, 3),
-      fixed(side.medianRps, 0),
-      fixed(side.medianRps / bare!.medianRps, 3),
-      side === rxserve ? 'CPU ≤ 1.03' : '',
-    ]),
-  ),
-);
+console.log(comparisonTable([bare!, rxserve!], { unit: 'message', rate: 'messages/s', base: 'bare ws', targetOf: 'rxserve', target: 'CPU ≤ 1.03' }));
 recordFigure({ figure: 'WebSocket echo, CPU per message (least)', rxserve: `${fixed(rxserve!.leastCpuPerRequest, 2)} µs`, peer: `bare ws ${fixed(bare!.leastCpuPerRequest, 2)} µs`, ratio: cpu, target: '≤ 1.03', met: cpu <= 1.03 });

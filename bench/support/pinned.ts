@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { root } from './child.js';
-import { median } from './stats.js';
+import { fixed, median, table } from './stats.js';
 
 const run = promisify(execFile);
 const AUTOCANNON = `${root}node_modules/autocannon/autocannon.js`;
@@ -74,6 +74,29 @@ export async function comparePinned(contenders: readonly Contender[], { windows 
   } finally {
     for (const server of servers) server.child.kill('SIGKILL');
   }
+}
+
+/**
+ * A comparison as a table: each side's least CPU per unit and median rate, both also as a
+ * ratio to the first side (`base` names it in the headers), and `target` beside the side
+ * named `targetOf`.
+ */
+export function comparisonTable(
+  sides: readonly Comparison[],
+  { unit = 'request', rate = 'req/s', base, targetOf, target }: { unit?: string; rate?: string; base: string; targetOf: string; target: string },
+): string {
+  const first = sides[0]!;
+  return table(
+    ['server', `least CPU per ${unit} (µs)`, `x ${base}`, `median ${rate}`, `x ${base}`, 'target'],
+    sides.map((side) => [
+      side.name,
+      fixed(side.leastCpuPerRequest, 2),
+      fixed(side.leastCpuPerRequest / first.leastCpuPerRequest, 3),
+      fixed(side.medianRps, 0),
+      fixed(side.medianRps / first.medianRps, 3),
+      side.name === targetOf ? target : '',
+    ]),
+  );
 }
 
 async function startPinned(contender: Contender): Promise<{ url: string; child: ChildProcess }> {
