@@ -259,5 +259,53 @@ describe('GracefulShutdown', () => {
       await closed;
       expect(await firstValueFrom(conn.closed$)).to.equal(undefined);
     });
+
+    // An upgrade: the HTTP/1.1 connection gives its place to the WebSocket its socket became.
+    class Upgrading extends SocketOnly {
+      gracefulShutdowns = 0;
+      override gracefulShutdown(): void {
+        this.gracefulShutdowns++;
+      }
+      becomes(next: GracefulConnection): boolean {
+        return this.handOver(next);
+      }
+    }
+
+    it('hands its place to what its socket became: counted as the same one open, drained and closed as the new one', async () => {
+      const graceful = new GracefulShutdown();
+      const { server: socket, client } = await accepted();
+      const http1 = graceful.watch(new Upgrading(socket));
+      const counts: number[] = [];
+      graceful.count$.subscribe((n) => counts.push(n));
+      const websocket = new Upgrading(socket);
+      expect(http1.becomes(websocket)).to.equal(true);
+      expect([graceful.count, graceful.watchedCount, counts]).to.deep.equal([1, 1, [1]]);
+      graceful.shutdown().subscribe();
+      expect([http1.gracefulShutdowns, websocket.gracefulShutdowns]).to.deep.equal([0, 1]);
+      const closed = firstValueFrom(graceful.allClosed());
+      client.destroy();
+      await closed;
+      expect(counts).to.deep.equal([1, 0]);
+    });
+
+    it('hands over during a shutdown: the new one is told at once; and one already closed counts as a close', async () => {
+      const graceful = new GracefulShutdown();
+      const first = await accepted();
+      const second = await accepted();
+      const draining = graceful.watch(new Upgrading(first.server));
+      const closing = graceful.watch(new Upgrading(second.server));
+      graceful.shutdown().subscribe();
+      const next = new Upgrading(first.server);
+      expect(draining.becomes(next)).to.equal(true);
+      expect(next.gracefulShutdowns).to.equal(1);
+      second.server.destroy();
+      expect(closing.becomes(new Upgrading(second.server))).to.equal(true);
+      expect(graceful.count).to.equal(1);
+    });
+
+    it('keeps its place when nothing watches it', async () => {
+      const { server: socket } = await accepted();
+      expect(new Upgrading(socket).becomes(new Upgrading(socket))).to.equal(false);
+    });
   });
 });

@@ -75,6 +75,17 @@ describe('WebSocketConnection', () => {
       expect((await server.next('error')).error.code).to.equal('ERR_RXSERVE_INVALID_REPLY');
     });
 
+    it('gives every subscriber of messages$ each message, and none to one that has unsubscribed', async () => {
+      const server = await start({
+        websocket: (messages$) => merge(messages$.pipe(take(1), map((m) => `first ${m}`)), messages$.pipe(map((m) => `all ${m}`))),
+      });
+      const ws = await connected(server.wsUrl);
+      const got = messages(ws, 3);
+      ws.send('a');
+      ws.send('b');
+      expect((await got).map(([text]) => text)).to.deep.equal(['first a', 'all a', 'all b']);
+    });
+
     it('completes messages$ when the peer closes', async () => {
       let completedOnServer!: () => void;
       const completed = new Promise<void>((resolve) => (completedOnServer = resolve));
@@ -196,6 +207,23 @@ describe('WebSocketConnection', () => {
       expect(await closeOf(ws)).to.deep.equal({ code: 1008, reason: 'slow consumer' });
       expect(received).to.be.greaterThan(0).and.lessThan(64);
       expect(mostBuffered).to.be.at.most(256 * 1024 + MiB + 64);
+    });
+
+    it('stops a synchronous producer at its next emission once the close frame is out', async () => {
+      let afterClose = 0;
+      const server = await start({
+        websocket: {
+          handler: (_, ctx) =>
+            range(0, 100_000).pipe(
+              tap(() => ctx.socket.readyState !== WebSocket.OPEN && afterClose++),
+              map(() => Buffer.alloc(1024)),
+            ),
+          maxBufferedAmount: 16 * 1024,
+        },
+      });
+      const ws = await connected(server.wsUrl);
+      expect((await closeOf(ws)).code).to.equal(1008);
+      expect(afterClose).to.equal(1);
     });
 
     it("has the messages beyond the limit dropped and keeps the connection (websocket.onBufferFull: 'drop')", async () => {

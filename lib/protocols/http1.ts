@@ -194,7 +194,12 @@ export function http1Protocol(options: Http1Options): Http1Protocol {
       return;
     }
     const upgraded = options.onUpgrade?.(req, socket, head);
-    if (upgraded) connection?.upgrade(upgraded);
+    if (!upgraded || !connection) return;
+    // Handed over, the HTTP/1.1 connection is let go: a WebSocket may stay open for days.
+    if (connection.upgrade(upgraded)) {
+      connections.delete(socket);
+      connectionOf.delete(socket);
+    }
   };
   const sweep = new IdleSweep(() => server.closeIdleConnections());
   // An idle connection told to close waits for one poll of the loop, every such connection
@@ -336,9 +341,14 @@ class Http1Connection extends SocketConnection<Socket> {
     return this.state !== State.Open;
   }
 
-  /** The socket left HTTP/1.1: from now on `upgraded` drains and destroys it. */
-  upgrade(upgraded: GracefulConnection): void {
+  /**
+   * The socket left HTTP/1.1: from now on `upgraded` drains and destroys it. True when its
+   * watcher took `upgraded` in this connection's place, which is then done with.
+   */
+  upgrade(upgraded: GracefulConnection): boolean {
+    if (this.handOver(upgraded)) return true;
     this.upgraded = upgraded;
+    return false;
   }
 
   describe(): ConnectionInfo {

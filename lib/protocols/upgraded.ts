@@ -27,6 +27,8 @@ export class UpgradedConnection extends SocketConnection<Socket> {
     private readonly goingAway: GoingAway,
   ) {
     super(socket);
+    // The HTTP/1.1 connection it came from hands it its place, and with it the telling.
+    socket.once('close', () => this.reportClosed());
   }
 
   /** `websocket` for a WebSocket of `websocketServers`, else `upgraded`. */

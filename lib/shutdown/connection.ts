@@ -72,6 +72,11 @@ export interface RequestInfo {
  */
 export interface Watcher {
   closed(conn: GracefulConnection): void;
+  /**
+   * `conn`'s socket became `next` (an upgrade): `next` takes its place, counted as the same
+   * open connection. False when `conn` is not one it counts open.
+   */
+  replaced(conn: GracefulConnection, next: GracefulConnection): boolean;
 }
 
 /** The key under which rxserve's own connections take their {@link Watcher}. */
@@ -107,6 +112,18 @@ export abstract class SocketConnection<S extends Duplex = Duplex> implements Gra
   [WATCHED_BY](watcher: Watcher): void {
     this.watcher = watcher;
     if (this.socket.destroyed) this.reportClosed();
+  }
+
+  /**
+   * Gives this connection's place in its watcher to `next`, what its socket has become (a
+   * WebSocket after an upgrade), so that only `next` is kept while the socket lives; `next`
+   * must tell its own close from then on. False when nothing watches this connection.
+   */
+  protected handOver(next: GracefulConnection): boolean {
+    const watcher = this.watcher;
+    if (!watcher?.replaced(this, next)) return false;
+    this.watcher = undefined;
+    return true;
   }
 
   /**

@@ -44,7 +44,10 @@ export class GracefulShutdown {
   private shuttingDown = false;
   // Every path by which a connection closes ends here: a closed$ word, or a connection of
   // rxserve's own saying so.
-  private readonly watcher: Watcher = { closed: (conn) => this.forget(conn) };
+  private readonly watcher: Watcher = {
+    closed: (conn) => this.forget(conn),
+    replaced: (conn, next) => this.replace(conn, next),
+  };
 
   /**
    * The number of watched connections still open, now and on every change.
@@ -138,17 +141,7 @@ export class GracefulShutdown {
    * ```
    */
   watch<C extends GracefulConnection>(conn: C): C {
-    if (this.open.has(conn)) return conn;
-    // Held before listening: the connection may close while it is being watched.
-    this.open.set(conn, BEING_WATCHED);
-    let ending: Unsubscribable = NOTHING_TO_END;
-    if (conn instanceof SocketConnection) conn[WATCHED_BY](this.watcher);
-    else ending = conn.closed$.subscribe(new ClosedObserver(conn, this.watcher));
-    if (!this.open.has(conn)) {
-      ending.unsubscribe();
-      return conn;
-    }
-    this.open.set(conn, ending);
+    if (this.open.has(conn) || !this.follow(conn)) return conn;
     this.watchedSoFar++;
     this.countChanged();
     if (this.shuttingDown) conn.gracefulShutdown();
@@ -236,6 +229,33 @@ export class GracefulShutdown {
     }
     if (this.open.size !== conns.length) for (const listener of this.countListeners) listener(this.open.size);
     return conns.length;
+  }
+
+  // Listens for the close of `conn`, and holds it open; false when it closed meanwhile.
+  private follow(conn: GracefulConnection): boolean {
+    // Held before listening: the connection may close while it is being watched.
+    this.open.set(conn, BEING_WATCHED);
+    let ending: Unsubscribable = NOTHING_TO_END;
+    if (conn instanceof SocketConnection) conn[WATCHED_BY](this.watcher);
+    else ending = conn.closed$.subscribe(new ClosedObserver(conn, this.watcher));
+    if (!this.open.has(conn)) {
+      ending.unsubscribe();
+      return false;
+    }
+    this.open.set(conn, ending);
+    return true;
+  }
+
+  // The same open connection under a new name: not one more watched, one fewer only if
+  // `next` has closed already.
+  private replace(conn: GracefulConnection, next: GracefulConnection): boolean {
+    const ending = this.open.get(conn);
+    if (ending === undefined || ending === BEING_WATCHED || this.open.has(next)) return false;
+    this.open.delete(conn);
+    ending.unsubscribe();
+    if (!this.follow(next)) this.countChanged();
+    else if (this.shuttingDown) next.gracefulShutdown();
+    return true;
   }
 
   private forget(conn: GracefulConnection): void {

@@ -1,9 +1,12 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import {
   BehaviorSubject,
   Observable,
   type ObservableInput,
-  type Subscription,
+  type Observer,
+  type Subscriber,
+  Subscription,
   defer,
   filter,
   from,
@@ -11,13 +14,12 @@ import {
   map,
   of,
   take,
-  takeWhile,
   throwError,
 } from 'rxjs';
 import type { RawData, WebSocket } from 'ws';
 import { ClientError, HandlerError, InvalidReplyError } from '../errors.js';
 import type { ErrorEvent } from '../events.js';
-import type { ConnectionInfo, GracefulConnection } from '../shutdown/connection.js';
+import { type ConnectionInfo, SocketConnection } from '../shutdown/connection.js';
 import { remoteOf } from '../node-internals.js';
 
 /**
@@ -115,6 +117,8 @@ const NORMAL = 1000;
 const POLICY_VIOLATION = 1008;
 const INTERNAL_ERROR = 1011;
 
+const NO_READERS: readonly Subscriber<WebSocketMessage>[] = [];
+
 /**
  * One upgraded WebSocket as a connection `GracefulShutdown` can watch: it runs the
  * handler, and drains the WebSocket way.
@@ -122,19 +126,22 @@ const INTERNAL_ERROR = 1011;
  * - `gracefulShutdown()`: `ctx.draining$` emits, then the close frame goes out (1001 Going
  *   Away unless configured); closed when the peer answers and the socket closes.
  * - `destroy()`: `ws.terminate()`, no close frame.
+ *
+ * An idle WebSocket may stay open for days, ten thousand of them: what one keeps alive is
+ * this object, its output's subscriber and the subscribers of `messages$`, with the `ws`
+ * listeners shared by every socket (bench/websocket.ts).
  */
-export class WebSocketConnection implements GracefulConnection {
-  readonly protocol = 'websocket';
+export class WebSocketConnection extends SocketConnection<Socket> {
   private state = State.Open;
   private readonly openedAt = Date.now();
-  // Made on the first read of ctx.draining$: most handlers never look, and an idle
-  // connection should cost little.
+  // Made on the first read of ctx.draining$: most handlers never look.
   private draining: BehaviorSubject<boolean> | undefined;
-  private readonly output: Subscription;
-  // The upgrade request's path and socket, not the request: an IncomingMessage (its
-  // headers, raw headers, readable state) would stay alive as long as the WebSocket.
+  /** Who subscribed to `messages$` (a new array each time one comes: it rarely changes). */
+  private readers = NO_READERS;
+  private readonly output: OutputSubscriber;
+  // The upgrade request's path, not the request: an IncomingMessage (its headers, raw
+  // headers, readable state) would stay alive as long as the WebSocket.
   private readonly url: string;
-  private readonly socket: IncomingMessage['socket'];
 
   constructor(
     private readonly ws: WebSocket,
@@ -142,32 +149,19 @@ export class WebSocketConnection implements GracefulConnection {
     handler: WebSocketHandler,
     private readonly options: WebSocketConnectionOptions,
   ) {
+    super(request.socket);
     this.url = request.url ?? '';
-    this.socket = request.socket;
-    const onError = (error: Error): void => this.reportClientError(error);
+    connectionOf.set(ws, this);
     ws.on('error', onError);
-    const connection = this;
-    const ctx: WebSocketContext = {
-      socket: ws,
-      request,
-      get draining$() {
-        return connection.draining$();
-      },
-    };
-    // takeWhile: once the close frame is out (a full buffer, say) a synchronous producer
-    // is stopped at its next emission instead of running on into the void.
-    this.output = outputOf(handler, messagesOf(ws), ctx)
-      .pipe(takeWhile(() => ws.readyState === ws.OPEN))
-      .subscribe({
-        next: (data) => this.send(data),
-        error: (error: unknown) => this.fail(error),
-        complete: () => this.close(this.state === State.Open ? NORMAL : options.shutdownCode),
-      });
-    ws.once('close', () => {
-      ws.off('error', onError);
-      this.output.unsubscribe();
-      this.draining?.complete();
-    });
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
+    this.output = new OutputSubscriber(this);
+    outputOf(handler, new Observable<WebSocketMessage>((reader) => this.read(reader)), contextOf(this, ws, request)).subscribe(this.output);
+  }
+
+  /** `websocket`. */
+  get protocol(): string {
+    return 'websocket';
   }
 
   /**
@@ -176,7 +170,7 @@ export class WebSocketConnection implements GracefulConnection {
   describe(): ConnectionInfo {
     return {
       protocol: this.protocol,
-      remote: this.remote(),
+      remote: remoteOf(this.socket),
       requests: [{ method: 'GET', url: this.url, age: Date.now() - this.openedAt }],
     };
   }
@@ -184,7 +178,7 @@ export class WebSocketConnection implements GracefulConnection {
   /**
    * Emits once the WebSocket has closed, for whatever reason.
    */
-  get closed$(): Observable<unknown> {
+  override get closed$(): Observable<unknown> {
     const ws = this.ws;
     return defer(() => (ws.readyState === ws.CLOSED ? of(undefined) : fromEvent(ws, 'close').pipe(take(1))));
   }
@@ -209,9 +203,22 @@ export class WebSocketConnection implements GracefulConnection {
     this.state = State.Destroyed;
     this.output.unsubscribe();
     this.ws.terminate();
+    this.reportClosed();
   }
 
-  private draining$(): Observable<void> {
+  /**
+   * Whether what the output emits can still be sent.
+   * @internal
+   */
+  get isOpen(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
+  }
+
+  /**
+   * The handler's `ctx.draining$`.
+   * @internal
+   */
+  draining$(): Observable<void> {
     this.draining ??= new BehaviorSubject(this.state !== State.Open);
     return this.draining.pipe(
       filter(Boolean),
@@ -220,7 +227,34 @@ export class WebSocketConnection implements GracefulConnection {
     );
   }
 
-  private send(data: unknown): void {
+  /**
+   * A message from the peer, to each subscriber of `messages$`.
+   * @internal
+   */
+  received(data: Buffer, isBinary: boolean): void {
+    // With ws's default binaryType ('nodebuffer') a message is one Buffer, fragments joined.
+    const message = isBinary ? data : data.toString('utf8');
+    for (const reader of this.readers) if (!reader.closed) reader.next(message);
+  }
+
+  /**
+   * The WebSocket closed: `messages$` completes, the output is let go.
+   * @internal
+   */
+  closed(): void {
+    const readers = this.readers;
+    this.readers = NO_READERS;
+    for (const reader of readers) reader.complete();
+    this.output.unsubscribe();
+    this.draining?.complete();
+    this.reportClosed();
+  }
+
+  /**
+   * What the output emitted, sent as a text or binary frame.
+   * @internal
+   */
+  send(data: unknown): void {
     if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
       const got = data === null ? 'null' : typeof data;
       this.fail(new InvalidReplyError(`Expected each WebSocket message to be a string or bytes, got ${got}`));
@@ -233,34 +267,112 @@ export class WebSocketConnection implements GracefulConnection {
     this.ws.send(data, { binary: typeof data !== 'string' });
   }
 
-  private fail(error: unknown): void {
+  /**
+   * The output errored: reported, then closed with 1011.
+   * @internal
+   */
+  fail(error: unknown): void {
     const url = this.url;
     this.options.report({
       type: 'error',
       error: error instanceof InvalidReplyError ? error : new HandlerError('GET', url, error),
       request: { method: 'GET', url },
-      remote: this.remote(),
+      remote: remoteOf(this.socket),
     });
     this.close(INTERNAL_ERROR);
+  }
+
+  /**
+   * The output completed: 1000, or the shutdown code once draining.
+   * @internal
+   */
+  outputCompleted(): void {
+    this.close(this.state === State.Open ? NORMAL : this.options.shutdownCode);
+  }
+
+  /**
+   * An error of the socket under the WebSocket.
+   * @internal
+   */
+  reportClientError(error: Error): void {
+    const url = this.url;
+    this.options.report({ type: 'error', error: new ClientError(error), request: { method: 'GET', url }, remote: remoteOf(this.socket) });
+  }
+
+  // Each subscriber hears the messages from now on; one that comes after the close
+  // completes at once.
+  private read(reader: Subscriber<WebSocketMessage>): void {
+    if (this.ws.readyState === this.ws.CLOSED) {
+      reader.complete();
+      return;
+    }
+    this.readers = [...this.readers.filter((each) => !each.closed), reader];
   }
 
   private close(code: number, reason = code === this.options.shutdownCode ? this.options.shutdownReason : ''): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     this.ws.close(code, reason);
   }
+}
 
-  private reportClientError(error: NodeJS.ErrnoException): void {
-    const url = this.url;
-    this.options.report({ type: 'error', error: new ClientError(error), request: { method: 'GET', url }, remote: this.remote() });
+// The ws listeners, one of each for every socket (ws calls them with the WebSocket as
+// `this`), instead of closures kept a socket.
+const connectionOf = new WeakMap<WebSocket, WebSocketConnection>();
+
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  connectionOf.get(this)?.received(data as Buffer, isBinary);
+}
+
+function onClose(this: WebSocket): void {
+  connectionOf.get(this)?.closed();
+}
+
+function onError(this: WebSocket, error: Error): void {
+  connectionOf.get(this)?.reportClientError(error);
+}
+
+/**
+ * The subscriber of the handler's output, one object: rxjs takes an observer that is also
+ * a Subscription as the subscriber itself (no SafeSubscriber and its closures a socket),
+ * and a synchronous producer (`range()`, `from(array)`) checks its `closed`, so unsubscribing
+ * once the close frame is out stops it at its next emission instead of running on into the
+ * void.
+ */
+class OutputSubscriber extends Subscription implements Observer<unknown> {
+  constructor(private readonly connection: WebSocketConnection) {
+    super();
   }
 
-  private remote(): ErrorEvent['remote'] {
-    return remoteOf(this.socket);
+  next(value: unknown): void {
+    if (this.closed) return;
+    if (this.connection.isOpen) this.connection.send(value);
+    else this.unsubscribe();
+  }
+
+  error(error: unknown): void {
+    if (this.closed) return;
+    this.unsubscribe();
+    this.connection.fail(error);
+  }
+
+  complete(): void {
+    if (this.closed) return;
+    this.unsubscribe();
+    this.connection.outputCompleted();
   }
 }
 
-// The emitter wrapped at the edge: each subscriber gets its own listeners, removed on
-// unsubscribe; one that comes after the close completes at once.
+/** The handler's `ctx`: its getter is the only closure, and only the handler keeps it. */
+function contextOf(connection: WebSocketConnection, socket: WebSocket, request: IncomingMessage): WebSocketContext {
+  return {
+    socket,
+    request,
+    get draining$() {
+      return connection.draining$();
+    },
+  };
+}
+
 /**
  * What the handler answers, or its error. Not `defer()`: its factory would keep `ctx`, and
  * with it the upgrade request, alive as long as the WebSocket (bench/websocket.ts).
@@ -271,25 +383,4 @@ function outputOf(handler: WebSocketHandler, messages$: Observable<WebSocketMess
   } catch (error) {
     return throwError(() => error);
   }
-}
-
-function messagesOf(ws: WebSocket): Observable<WebSocketMessage> {
-  return new Observable<WebSocketMessage>((subscriber) => {
-    if (ws.readyState === ws.CLOSED) {
-      subscriber.complete();
-      return;
-    }
-    // With ws's default binaryType ('nodebuffer') a message is one Buffer, fragments joined.
-    const onMessage = (data: RawData, isBinary: boolean): void => {
-      const bytes = data as Buffer;
-      subscriber.next(isBinary ? bytes : bytes.toString('utf8'));
-    };
-    const onClose = (): void => subscriber.complete();
-    ws.on('message', onMessage);
-    ws.once('close', onClose);
-    return () => {
-      ws.off('message', onMessage);
-      ws.off('close', onClose);
-    };
-  });
 }
