@@ -1,4 +1,3 @@
-import { lstat, stat, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { ListenError } from '../errors.js';
@@ -18,6 +17,8 @@ export async function prepareSocketPath(path: string): Promise<ListenError | und
   if (path.startsWith('\0') || process.platform === 'win32') return undefined;
   const where = describeSocketPath(path);
   const folder = dirname(path);
+  // Loaded here: only a server that listens on a path needs it.
+  const { lstat, stat, unlink } = process.getBuiltinModule('node:fs/promises');
   const folderStat = await stat(folder).catch((error: NodeJS.ErrnoException) => error);
   if (folderStat instanceof Error) {
     return new ListenError(where, folderStat, folderStat.code === 'ENOENT' ? `its folder ${folder} does not exist` : undefined);

@@ -1,5 +1,5 @@
 import { type Server as HttpServer, type IncomingMessage, type ServerOptions, type ServerResponse, createServer } from 'node:http';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type Observable, type SchedulerLike, Subscription, asyncScheduler } from 'rxjs';
 import { servedWith } from '../handlers/draining.js';
@@ -231,6 +231,7 @@ export function http1Protocol(options: Http1Options): Http1Protocol {
     asksNewConnections: options.asksNewConnections ?? (() => true),
     closeIfIdleAfterPoll,
   };
+  warmUpIdleClose(shared);
   server.on('request', onRequest);
   server.on('clientError', onClientError);
   // Only with a taker: without an 'upgrade' listener node serves the request as a plain one.
@@ -470,6 +471,21 @@ class Http1Connection extends SocketConnection<Socket> {
       this.reportClosed();
     } else this.shared.sweep.request();
   }
+}
+
+let idleCloseWarm = false;
+
+/**
+ * Closes an idle connection over a socket that never connected, once a process: with
+ * `warmUpShutdownPath()`'s run of the coordinator, the idle closes of the first shutdown run
+ * code V8 has compiled already (bench/drain-latency.ts `--sizes=10`).
+ */
+function warmUpIdleClose(shared: Http1Shared): void {
+  if (idleCloseWarm) return;
+  idleCloseWarm = true;
+  const connection = new Http1Connection(new Socket(), shared);
+  connection.closeIfIdle();
+  connection.socketClosed();
 }
 
 /** The check of `serve()`'s `idleGrace` option. */

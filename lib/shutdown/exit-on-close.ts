@@ -1,4 +1,4 @@
-import cluster from 'node:cluster';
+import type { Cluster } from 'node:cluster';
 import { type MonoTypeOperatorFunction, tap } from 'rxjs';
 import type { ServerEvent } from '../events.js';
 
@@ -29,11 +29,20 @@ export function exitOnClose<T extends ServerEvent>(): MonoTypeOperatorFunction<T
     next: (event) => {
       if (event.type !== 'closed') return;
       if (!event.graceful) process.exitCode = 1;
-      if (cluster.isWorker) cluster.worker?.disconnect();
+      disconnectFromPrimary();
     },
     error: () => {
       process.exitCode = 1;
-      if (cluster.isWorker) cluster.worker?.disconnect();
+      disconnectFromPrimary();
     },
   });
+}
+
+// node:cluster (with the child_process and dgram it brings) is loaded only by a process
+// with an IPC channel, as every cluster worker has: not by every server that imports rxserve.
+function disconnectFromPrimary(): void {
+  if (process.channel === undefined) return;
+  // The module itself, not a namespace: node's cluster exports one object.
+  const cluster = process.getBuiltinModule('node:cluster') as unknown as Cluster;
+  if (cluster.isWorker) cluster.worker?.disconnect();
 }

@@ -17,11 +17,14 @@ export function warmUpShutdownPath(): void {
   if (warm) return;
   warm = true;
   const graceful = new GracefulShutdown();
-  // Two, so that the first close schedules a `remaining` event and the second cancels it,
-  // as when idle connections close as they are told.
-  for (let i = 0; i < 2; i++) {
-    const closes = new Subject<void>();
-    graceful.watch({ closed$: closes, gracefulShutdown: () => closes.next(), destroy: () => closes.next() });
-  }
-  lifecycle({ accepts$: EMPTY, graceful, shutdown$: of(0), deadline: 0 }).subscribe();
+  // Two that close only once the drain is under way, so that the deadline's timer is armed
+  // and disarmed, the first close schedules a `remaining` event and the second sends it at
+  // once, as when idle connections close a turn after they are told.
+  const closes = [new Subject<void>(), new Subject<void>()];
+  for (const closed$ of closes) graceful.watch({ closed$, gracefulShutdown: () => undefined, destroy: () => closed$.next() });
+  lifecycle({ accepts$: EMPTY, graceful, shutdown$: of(0), deadline: WARM_UP_DEADLINE }).subscribe();
+  for (const closed$ of closes) closed$.next();
 }
+
+/** Longer than the warm-up, which is over before it returns: the timer is only armed and disarmed. */
+const WARM_UP_DEADLINE = 60_000;

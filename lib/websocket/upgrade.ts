@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { createRequire } from 'node:module';
 import type { ServerOptions, WebSocketServer } from 'ws';
 import { ClientError } from '../errors.js';
 import type { GracefulConnection } from '../shutdown/connection.js';
@@ -66,6 +65,7 @@ export function websocketUpgrade(options: WebSocketUpgradeOptions): WebSocketUpg
     closeTimeout: options.closeTimeout,
   };
   // ws is loaded when a server serves WebSockets, not when rxserve is imported.
+  const { createRequire } = process.getBuiltinModule('node:module');
   const { WebSocketServer: Server } = createRequire(import.meta.url)('ws') as typeof import('ws');
   const wss: WebSocketServer = new Server(wsOptions);
   const heartbeat = options.heartbeat > 0 ? new Heartbeat(options.heartbeat) : undefined;
