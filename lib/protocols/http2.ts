@@ -3,6 +3,7 @@ import type {
   Http2Server,
   Http2ServerRequest,
   Http2ServerResponse,
+  IncomingHttpHeaders,
   ServerHttp2Session,
   ServerHttp2Stream,
 } from 'node:http2';
@@ -173,8 +174,8 @@ const enum State {
 class Http2Connection extends SocketConnection<Socket> {
   readonly protocol = 'http2';
   private state = State.Open;
-  /** Each open stream, with its request line and when it arrived (for `describe()`). */
-  private readonly streams = new Map<ServerHttp2Stream, { method: string; url: string; arrived: number }>();
+  /** Each open stream, with its request's headers and when it arrived (for `describe()`). */
+  private readonly streams = new Map<ServerHttp2Stream, { headers: IncomingHttpHeaders; arrived: number }>();
   /** The bounded waits on the peer (see HTTP2_PEER_TIMEOUT); ended with the socket. */
   private waiting: Subscription | undefined;
 
@@ -188,13 +189,17 @@ class Http2Connection extends SocketConnection<Socket> {
       this.waiting?.unsubscribe();
       this.reportClosed();
     });
+    // One listener of each for every stream of the session (node calls the close one with
+    // the stream as `this`): nothing made a stream but its entry, on the hot path of h2c.
+    const streams = this.streams;
+    const connection = this;
+    function onStreamClose(this: ServerHttp2Stream): void {
+      streams.delete(this);
+      if (streams.size === 0) connection.close();
+    }
     session?.on('stream', (stream, headers) => {
-      const request = { method: String(headers[':method'] ?? ''), url: String(headers[':path'] ?? ''), arrived: Date.now() };
-      this.streams.set(stream, request);
-      stream.once('close', () => {
-        this.streams.delete(stream);
-        if (this.streams.size === 0) this.close();
-      });
+      streams.set(stream, { headers, arrived: Date.now() });
+      stream.on('close', onStreamClose);
     });
   }
 
@@ -203,7 +208,11 @@ class Http2Connection extends SocketConnection<Socket> {
     return {
       protocol: this.protocol,
       remote: remoteOf(this.socket),
-      requests: [...this.streams.values()].map(({ method, url, arrived }) => ({ method, url, age: now - arrived })),
+      requests: [...this.streams.values()].map(({ headers, arrived }) => ({
+        method: String(headers[':method'] ?? ''),
+        url: String(headers[':path'] ?? ''),
+        age: now - arrived,
+      })),
     };
   }
 
