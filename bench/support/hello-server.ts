@@ -32,7 +32,8 @@ if (kind === 'node') {
   await app.listen({ host: '127.0.0.1', port: 0 });
   console.log((app.server.address() as AddressInfo).port);
 } else {
-  const { serve } = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof import('../../lib/index.js');
+  // RXSERVE_DIST=/path/to/dist/index.js serves another build (to compare two versions).
+  const { serve } = (await import(process.env['RXSERVE_DIST'] ?? new URL('../../dist/index.js', import.meta.url).href)) as typeof import('../../lib/index.js');
   const options =
     kind === 'adopted'
       ? { server: createServer(nodeHandler), port: 0 }

@@ -1,0 +1,135 @@
+/**
+ * Instructions per request, counted by valgrind (callgrind) in the server's main thread:
+ * a figure the shared host's noise does not move the way it moves CPU time (a pinned run's
+ * CPU per request swung ±15 % between runs an hour apart, node:http's own included). The
+ * kernel's share (the socket writes) is not counted, nor V8's helper threads (the parallel
+ * scavenger, the compilers), so it says what each server's JavaScript and node's C++ do.
+ * Still not exact: when a scavenge runs depends on allocation, and its share of the main
+ * thread varies by a few percent from run to run; compare each side's least over the runs.
+ *
+ *   node --import tsx bench/instructions.ts [--runs=3] [--requests=4000] [--warmup=6000]
+ *
+ * Needs valgrind (Debian: apt-get install valgrind) and, for h2c, h2load (nghttp2-client);
+ * says so and skips what it cannot run. A run takes ~30 s a server (valgrind runs node ~50
+ * times slower).
+ */
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { buildDist } from './support/build.js';
+import { root } from './support/child.js';
+import { environment, fixed, flag, table } from './support/stats.js';
+
+const run = promisify(execFile);
+const runs = flag('runs', 3);
+const requests = flag('requests', 4000);
+const warmup = flag('warmup', 6000);
+const AUTOCANNON = `${root}node_modules/autocannon/autocannon.js`;
+
+interface Side {
+  readonly name: string;
+  readonly server: readonly string[];
+}
+
+interface Protocol {
+  readonly title: string;
+  readonly tool: string;
+  readonly sides: readonly Side[];
+  load(url: string, count: number): Promise<unknown>;
+}
+
+const PROTOCOLS: readonly Protocol[] = [
+  {
+    title: 'HTTP/1.1 hello (autocannon -c 10)',
+    tool: 'valgrind',
+    sides: [
+      { name: 'node:http', server: ['bench/support/hello-server.ts', 'node'] },
+      { name: 'rxserve', server: ['bench/support/hello-server.ts', 'rxserve'] },
+    ],
+    load: (url, count) => run(process.execPath, [AUTOCANNON, '-c', '10', '-a', String(count), url]),
+  },
+  {
+    title: 'h2c hello (h2load -c 10 -m 10)',
+    tool: 'h2load',
+    sides: [
+      { name: 'node:http2', server: ['bench/support/h2-server.ts', 'raw'] },
+      { name: 'rxserve', server: ['bench/support/h2-server.ts', 'rxserve'] },
+    ],
+    load: (url, count) => run('h2load', ['-c', '10', '-m', '10', '-t', '1', '-n', String(count), url]),
+  },
+];
+
+function installed(tool: string): boolean {
+  try {
+    execFileSync(tool, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The server under callgrind, instrumentation off until the warm-up is done. */
+async function startCounted(side: Side, folder: string): Promise<{ url: string; child: ChildProcess }> {
+  const args = ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${folder}/out`];
+  const child = spawn('valgrind', [...args, process.execPath, '--import', 'tsx', ...side.server], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
+  const first = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();
+  if (first.done) throw new Error(`${side.name} exited under valgrind before printing where it listens`);
+  const line = String(first.value).trim();
+  return { url: line.startsWith('http') ? line : `http://127.0.0.1:${line}/`, child };
+}
+
+/** Main-thread instructions per request of one server: warm-up, then `requests` counted. */
+async function count(protocol: Protocol, side: Side): Promise<number> {
+  const folder = mkdtempSync(join(tmpdir(), 'rxserve-callgrind-'));
+  const { url, child } = await startCounted(side, folder);
+  try {
+    await protocol.load(url, warmup);
+    await run('callgrind_control', ['-i', 'on', String(child.pid)]);
+    await protocol.load(url, requests);
+    await run('callgrind_control', ['-d', String(child.pid)]);
+    // The dump of thread 1 (the main thread) is `out.1-01`.
+    const dump = readdirSync(folder).find((name) => name === 'out.1-01');
+    if (!dump) throw new Error(`callgrind wrote no dump of ${side.name}'s main thread`);
+    const totals = /^totals: (\d+)/m.exec(readFileSync(join(folder, dump), 'utf8'));
+    if (!totals) throw new Error(`cannot read callgrind's totals for ${side.name}`);
+    return Number(totals[1]) / requests;
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+if (!installed('valgrind')) {
+  console.log('\nvalgrind is not installed (apt-get install valgrind): instruction counts skipped');
+} else {
+  buildDist();
+  for (const protocol of PROTOCOLS) {
+    if (!installed(protocol.tool)) {
+      console.log(`\n${protocol.tool} is not installed: ${protocol.title} skipped`);
+      continue;
+    }
+    const counted = new Map(protocol.sides.map((side) => [side.name, [] as number[]]));
+    for (let round = 0; round < runs; round++) {
+      // Alternating which goes first, as the pinned benches do.
+      const order = round % 2 === 0 ? protocol.sides : [...protocol.sides].reverse();
+      for (const side of order) counted.get(side.name)!.push(await count(protocol, side));
+    }
+    const least = (side: Side): number => Math.min(...counted.get(side.name)!);
+    const base = least(protocol.sides[0]!);
+    console.log(`\n### Main-thread instructions per request, ${protocol.title} (${environment()}; ${runs} runs of ${requests} after ${warmup})\n`);
+    console.log(
+      table(
+        ['server', 'least (thousands)', `x ${protocol.sides[0]!.name}`, 'each run (thousands)'],
+        protocol.sides.map((side) => [
+          side.name,
+          fixed(least(side) / 1000, 1),
+          fixed(least(side) / base, 3),
+          counted.get(side.name)!.map((n) => fixed(n / 1000, 1)).join(' '),
+        ]),
+      ),
+    );
+  }
+}
