@@ -1,5 +1,6 @@
 /**
- * Instructions per request, counted by valgrind (callgrind) in the server's main thread:
+ * Instructions per request (per message for the WebSocket echo), counted by valgrind
+ * (callgrind) in the server's main thread:
  * a figure the shared host's noise does not move the way it moves CPU time (a pinned run's
  * CPU per request swung ±15 % between runs an hour apart, node:http's own included). The
  * kernel's share (the socket writes) is not counted, nor V8's helper threads (the parallel
@@ -59,6 +60,15 @@ const PROTOCOLS: readonly Protocol[] = [
       { name: 'rxserve', server: ['bench/support/h2-server.ts', 'rxserve'] },
     ],
     load: (url, count) => run('h2load', ['-c', '10', '-m', '10', '-t', '1', '-n', String(count), url]),
+  },
+  {
+    title: 'WebSocket echo (50 clients ping-ponging 64 B), per message',
+    tool: 'valgrind',
+    sides: [
+      { name: 'bare ws', server: ['bench/support/ws-echo-server.ts', 'ws'] },
+      { name: 'rxserve', server: ['bench/support/ws-echo-server.ts', 'rxserve'] },
+    ],
+    load: (url, count) => run(process.execPath, [`${root}bench/support/ws-echo-load.mjs`, url.replace(/^http/, 'ws'), '50', '0', String(count)]),
   },
 ];
 
