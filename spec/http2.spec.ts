@@ -97,7 +97,7 @@ describe('http2Protocol', () => {
 
     it('drops HTTP/1.1 connection-specific reply headers instead of failing the response', async () => {
       const { url } = await start(() => ({
-        headers: { connection: 'keep-alive', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked', 'x-kept': 'yes' },
+        headers: { Connection: 'keep-alive', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked', Upgrade: 'h2c', 'Proxy-Connection': 'x', 'x-kept': 'yes' },
         body: 'fine',
       }));
       const session = await clients.connect(url);
@@ -106,7 +106,7 @@ describe('http2Protocol', () => {
 
       expect(response).to.include({ status: 200, body: 'fine' });
       expect(response.headers['x-kept']).to.equal('yes');
-      expect(response.headers).not.to.have.any.keys('connection', 'keep-alive', 'transfer-encoding');
+      expect(response.headers).not.to.have.any.keys('connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection');
     });
 
     it('answers 500 and reports an error event when the handler throws', async () => {

@@ -140,6 +140,9 @@ function awaitPreface(session: ServerHttp2Session, timeout: HandoffTimeout): voi
  * HTTP/1.1 (`keep-alive: timeout=5`, say) loses them over HTTP/2 instead of failing.
  */
 const CONNECTION_SPECIFIC_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+// Their lengths: a name of another length (content-type...) is passed on without lowercasing
+// a copy of it, on every response.
+const CONNECTION_SPECIFIC_LENGTHS = new Set([...CONNECTION_SPECIFIC_HEADERS].map((name) => name.length));
 
 // node:http2 is loaded when a server speaks HTTP/2, not when rxserve is imported.
 const http2 = (): typeof import('node:http2') => process.getBuiltinModule('node:http2');
@@ -150,7 +153,7 @@ let Http2Response: typeof Http2ServerResponse | undefined;
 function http2Response(): typeof Http2ServerResponse {
   Http2Response ??= class extends http2().Http2ServerResponse {
     override setHeader(name: string, value: number | string | readonly string[]): void {
-      if (CONNECTION_SPECIFIC_HEADERS.has(name.toLowerCase())) return;
+      if (CONNECTION_SPECIFIC_LENGTHS.has(name.length) && CONNECTION_SPECIFIC_HEADERS.has(name.toLowerCase())) return;
       super.setHeader(name, value);
     }
 
