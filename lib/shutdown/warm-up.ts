@@ -7,13 +7,12 @@ let warm = false;
 /**
  * Runs the shutdown path once, at once, over two connections that close once the drain is
  * under way: the signal, the accept stop, the drain race (its deadline's timer armed and
- * disarmed), `remaining`, `closed`. V8 compiles a function
- * the first time it runs, and node's own `server.close()` comes precompiled with node:
- * without this, the first (and only) shutdown of a process would pay ~2 ms compiling the
- * RxJS operators and rxserve code on its path (bench/drain-latency.ts `--sizes=10`), as much
- * as draining 100 idle connections (`http1Protocol()` warms up its idle close the same
- * way). Once a process, when its first server starts; nothing outlives it
- * (spec/warm-up.spec.ts).
+ * disarmed), `remaining`, `closed`. V8 compiles a function the first time it runs, and
+ * node's own `server.close()` comes precompiled with node: without this, the first (and
+ * only) shutdown of a process would pay ~2 ms compiling the RxJS operators and rxserve code
+ * on its path (bench/drain-latency.ts `--sizes=10`), as much as draining 100 idle
+ * connections; `http1Protocol()` warms up its idle close the same way. Once a process, when
+ * its first server starts; nothing outlives it (spec/warm-up.spec.ts).
  */
 export function warmUpShutdownPath(): void {
   if (warm) return;
