@@ -24,7 +24,10 @@ describe('rolling restarts behind a real proxy (nginx, HAProxy; child processes)
     const load = startLoad(proxy!.url);
     await rollingRestart(fleet!, proxy!, 1);
     const outcome = await load.stop();
-    expect(outcome.failures, `failed requests; ${proxy!.name} log:\n${proxy!.log().slice(-2000)}`).to.deep.equal([]);
+    // Refused connects are the retried ones (nginx passes them to the next instance): the
+    // other lines say why a request failed.
+    const telling = proxy!.log().split('\n').filter((line) => !line.includes('connect() failed'));
+    expect(outcome.failures, `failed requests; ${proxy!.name} log:\n${telling.slice(-30).join('\n')}`).to.deep.equal([]);
     expect(outcome.posts, 'POSTs sent through the restarts').to.be.greaterThan(100);
     expect(fleet!.exits.map((exit) => exit.code), 'each instance drained and exited 0').to.deep.equal([0, 0, 0]);
     for (const exit of fleet!.exits) expect(exit.output).to.match(/closed \(graceful: true, drained: \d+, forced: 0\)/);
