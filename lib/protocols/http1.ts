@@ -159,7 +159,6 @@ export function http1Protocol(options: Http1Options): Http1Protocol {
   // The limits must be given here: node reads connectionsCheckingInterval on 'listening'.
   const owned = options.server === undefined;
   const server = options.server ?? createServer(definedOnly(options.limits ?? {}));
-  const connections = new WeakMap<Duplex, Http1Connection>();
   // Sockets accepted and not yet closed. The server is closed once there are none: close()
   // first walks node's list of idle sockets, where a socket destroyed in this turn (10,000
   // after a drain) stays until its 'close' at the end of the turn.
@@ -170,12 +169,12 @@ export function http1Protocol(options: Http1Options): Http1Protocol {
   const closeServer = (): void => void server.close(() => undefined);
   // Shared by every socket (node calls it with the socket as `this`): no closure per connection.
   function onSocketClose(this: Socket): void {
-    connections.get(this)?.socketClosed();
+    connectionOf.get(this)?.socketClosed();
     open--;
     if (owned && closing && open === 0) closeServer();
   }
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const connection = connections.get(req.socket);
+    const connection = connectionOf.get(req.socket);
     if (connection && !connection.track(res)) return;
     options.onRequest(req, res);
   };
@@ -184,11 +183,11 @@ export function http1Protocol(options: Http1Options): Http1Protocol {
       options.report({ type: 'error', error: new ClientError(error), remote: remoteOf(socket) });
     }
     if (options.appClientError?.(error, socket)) return;
-    if (socket.writable && !connections.get(socket)?.isAnswering) socket.write(clientErrorResponse(error));
+    if (socket.writable && !connectionOf.get(socket)?.isAnswering) socket.write(clientErrorResponse(error));
     socket.destroy();
   };
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const connection = connections.get(socket);
+    const connection = connectionOf.get(socket);
     if (connection?.isDraining || shared.reconnecting()) {
       refuseUpgrade(socket, 503, 'The server is shutting down\n', { 'Retry-After': '1' });
       return;
@@ -196,10 +195,7 @@ export function http1Protocol(options: Http1Options): Http1Protocol {
     const upgraded = options.onUpgrade?.(req, socket, head);
     if (!upgraded || !connection) return;
     // Handed over, the HTTP/1.1 connection is let go: a WebSocket may stay open for days.
-    if (connection.upgrade(upgraded)) {
-      connections.delete(socket);
-      connectionOf.delete(socket);
-    }
+    if (connection.upgrade(upgraded)) connectionOf.delete(socket);
   };
   const sweep = new IdleSweep(() => server.closeIdleConnections());
   // An idle connection told to close waits for one poll of the loop, every such connection
@@ -241,7 +237,6 @@ export function http1Protocol(options: Http1Options): Http1Protocol {
     open++;
     socket.on('close', onSocketClose);
     const connection = new Http1Connection(socket, shared);
-    connections.set(socket, connection);
     connectionOf.set(socket, connection);
     if (options.draining$) servedWith(socket, options.draining$);
     return connection;
@@ -286,9 +281,10 @@ const enum State {
   Destroyed,
 }
 
-// The connection of each socket, whichever protocol (private server or adopted one) took it:
-// what a response's 'close' finds its connection by, without a property added to node's
-// response objects.
+// The connection of each socket, whichever protocol (private server or adopted one) took it
+// (a socket is only ever one protocol's): what a request, a client error, an upgrade, a
+// socket's or a response's 'close' finds its connection by, without a property added to
+// node's objects.
 const connectionOf = new WeakMap<Duplex, Http1Connection>();
 
 // One function for every response (node calls it with the response as `this`), not a
