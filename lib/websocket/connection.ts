@@ -241,7 +241,7 @@ export class WebSocketConnection extends SocketConnection<Socket> {
    * The WebSocket closed: `messages$` completes, the output is let go.
    * @internal
    */
-  closed(): void {
+  wsClosed(): void {
     const readers = this.readers;
     this.readers = NO_READERS;
     for (const reader of readers) reader.complete();
@@ -324,7 +324,7 @@ function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
 }
 
 function onClose(this: WebSocket): void {
-  connectionOf.get(this)?.closed();
+  connectionOf.get(this)?.wsClosed();
 }
 
 function onError(this: WebSocket, error: Error): void {
