@@ -1,11 +1,9 @@
 import { expect } from 'chai';
-import { once } from 'node:events';
 import { Agent } from 'node:http';
-import { connect } from 'node:net';
 import sinon from 'sinon';
 import { Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { closed, get, tcpHandlesLeft, start, type TestServer } from './support/harness.js';
+import { closed, get, raw, tcpHandlesLeft, start, type TestServer } from './support/harness.js';
 import { fakeTimers } from './support/fake-timers.js';
 
 describe('serve({ idleGrace }) (the keep-alive race, end to end)', () => {
@@ -61,22 +59,16 @@ describe('serve({ idleGrace }) (the keep-alive race, end to end)', () => {
   it('answers a request the kernel holds, unread, when the grace ends, instead of resetting it', async () => {
     const shutdown$ = new Subject<void>();
     server = await start({ handler: () => ({ body: 'hi' }), shutdown$, idleGrace: 1_000 });
-    const client = connect(server.port, '127.0.0.1');
-    await once(client, 'connect');
-    let answer = '';
-    client.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
-    client.on('error', () => undefined);
-    client.write('GET /first HTTP/1.1\r\nHost: x\r\n\r\n');
-    while (!answer.endsWith('hi')) await once(client, 'data');
-    answer = '';
+    const client = await raw(server.port);
+    client.socket.write('GET /first HTTP/1.1\r\nHost: x\r\n\r\n');
+    const first = (await client.receive('hi')).length;
     shutdown$.next();
     await server.next('shutdown');
     await clock!.tickAsync(999);
-    const ended = once(client, 'close');
     // Written as the grace ends, and the grace's timer fires in the same turn, before the loop reads it.
-    client.write('GET /last HTTP/1.1\r\nHost: x\r\n\r\n');
+    client.socket.write('GET /last HTTP/1.1\r\nHost: x\r\n\r\n');
     clock!.tick(1);
-    await ended;
+    const answer = (await client.closed).slice(first);
     expect(answer).to.match(/^HTTP\/1\.1 200 OK\r\n/);
     expect(answer.toLowerCase()).to.include('connection: close');
     expect(await server.next('closed')).to.deep.equal({ type: 'closed', graceful: true, drained: 1, forced: 0 });
