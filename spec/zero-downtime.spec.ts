@@ -5,6 +5,32 @@ import { socketActivate, socketActivateMissing } from './support/socket-activate
 
 const occurrences = (text: string, pattern: RegExp): number => text.match(pattern)?.length ?? 0;
 
+/** The supervisor running, its pid, where it listens, and the pid of the server it started. */
+interface Running {
+  readonly supervisor: ReturnType<typeof socketActivate>;
+  readonly address: string;
+  readonly pid: number;
+  readonly server: string;
+}
+
+/**
+ * Runs `spec` against the demo under socket activation once its first server serves (the
+ * first connection starts the supervisor: it waits in the socket's queue meanwhile); the
+ * supervisor is killed after, if still running.
+ */
+async function withSupervisor(spec: (running: Running) => Promise<void>): Promise<void> {
+  const address = `127.0.0.1:${await freePort()}`;
+  const supervisor = socketActivate(address, 'demos/zero-downtime.ts', { DRAIN_DELAY: '300', DEADLINE: '5000' });
+  try {
+    await supervisor.waitFor(/Listening on .* as 3/);
+    expect((await fetch(`http://${address}/`)).status).to.equal(200);
+    const [, pid, server] = (await supervisor.waitFor(/supervisor (\d+): server (\d+) listening on fd 3/)) as RegExpMatchArray;
+    await spec({ supervisor, address, pid: Number(pid), server: server! });
+  } finally {
+    if (supervisor.process.exitCode === null) supervisor.process.kill('SIGKILL');
+  }
+}
+
 // demos/zero-downtime.ts under systemd-socket-activate (which creates the listening socket
 // and execs the supervisor with it, as systemd's socket unit does): SIGHUP starts a new
 // server on the inherited socket and drains the old one, without node:cluster.
@@ -20,19 +46,12 @@ describe('zero-downtime restart of one process (demos/zero-downtime.ts)', functi
   });
 
   it('three SIGHUPs under keep-alive and new-connection load: no request refused, reset or failed; each old server drains and exits 0', async () => {
-    const address = `127.0.0.1:${await freePort()}`;
-    const supervisor = socketActivate(address, 'demos/zero-downtime.ts', { DRAIN_DELAY: '300', DEADLINE: '5000' });
-    try {
-      await supervisor.waitFor(/Listening on .* as 3/);
-      // The first connection starts the supervisor: it waits in the socket's queue meanwhile.
-      expect((await fetch(`http://${address}/`)).status).to.equal(200);
-      const [, pid, first] = (await supervisor.waitFor(/supervisor (\d+): server (\d+) listening on fd 3/)) as RegExpMatchArray;
-      let serving = first!;
-
+    await withSupervisor(async ({ supervisor, address, pid, server }) => {
+      let serving = server;
       const keepAlive = startLoad(`http://${address}`);
       const fresh = startLoad(`http://${address}`, { workers: 4, connections: 4, fresh: true });
       for (let restart = 1; restart <= 3; restart++) {
-        process.kill(Number(pid), 'SIGHUP');
+        process.kill(pid, 'SIGHUP');
         [, serving] = (await supervisor.waitFor(new RegExp(`server ${serving} \\(exit \\d+\\) replaced by (\\d+)`))) as [string, string];
       }
       const [kept, opened] = await Promise.all([keepAlive.stop(), fresh.stop()]);
@@ -45,27 +64,18 @@ describe('zero-downtime restart of one process (demos/zero-downtime.ts)', functi
       expect(occurrences(output, /server \d+ \(exit 0\) replaced by \d+/g)).to.equal(3);
       expect(occurrences(output, /closed \(graceful: true, drained: \d+, forced: 0\)/g)).to.equal(3);
 
-      process.kill(Number(pid), 'SIGTERM');
+      process.kill(pid, 'SIGTERM');
       expect((await supervisor.exited()).code).to.equal(0);
       expect(supervisor.output()).to.match(/supervisor: server exited \(0\)/);
       expect(occurrences(supervisor.output(), /closed \(graceful: true/g)).to.equal(4);
-    } finally {
-      if (supervisor.process.exitCode === null) supervisor.process.kill('SIGKILL');
-    }
+    });
   });
 
   it('ends with exit code 1 when the server dies by itself, so that systemd restarts it', async () => {
-    const address = `127.0.0.1:${await freePort()}`;
-    const supervisor = socketActivate(address, 'demos/zero-downtime.ts', { DRAIN_DELAY: '300', DEADLINE: '5000' });
-    try {
-      await supervisor.waitFor(/Listening on .* as 3/);
-      expect((await fetch(`http://${address}/`)).status).to.equal(200);
-      const [, , serving] = (await supervisor.waitFor(/supervisor (\d+): server (\d+) listening on fd 3/)) as RegExpMatchArray;
-      process.kill(Number(serving), 'SIGKILL');
+    await withSupervisor(async ({ supervisor, server }) => {
+      process.kill(Number(server), 'SIGKILL');
       expect((await supervisor.exited()).code).to.equal(1);
       expect(supervisor.output()).to.match(/supervisor: the server exited by itself \(1\)/);
-    } finally {
-      if (supervisor.process.exitCode === null) supervisor.process.kill('SIGKILL');
-    }
+    });
   });
 });
