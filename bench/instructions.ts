@@ -14,21 +14,20 @@
  * says so and skips what it cannot run. A run takes ~30 s a server (valgrind runs node ~50
  * times slower).
  */
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { buildDist } from './support/build.js';
 import { root } from './support/child.js';
+import { AUTOCANNON, startPrinting } from './support/pinned.js';
 import { environment, fixed, flag, table } from './support/stats.js';
 
 const run = promisify(execFile);
 const runs = flag('runs', 3);
 const requests = flag('requests', 4000);
 const warmup = flag('warmup', 6000);
-const AUTOCANNON = `${root}node_modules/autocannon/autocannon.js`;
 
 interface Side {
   readonly name: string;
@@ -82,13 +81,9 @@ function installed(tool: string): boolean {
 }
 
 /** The server under callgrind, instrumentation off until the warm-up is done. */
-async function startCounted(side: Side, folder: string): Promise<{ url: string; child: ChildProcess }> {
-  const args = ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${folder}/out`];
-  const child = spawn('valgrind', [...args, process.execPath, '--import', 'tsx', ...side.server], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
-  const first = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();
-  if (first.done) throw new Error(`${side.name} exited under valgrind before printing where it listens`);
-  const line = String(first.value).trim();
-  return { url: line.startsWith('http') ? line : `http://127.0.0.1:${line}/`, child };
+function startCounted(side: Side, folder: string): Promise<{ url: string; child: ChildProcess }> {
+  const args = ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${folder}/out`, `--log-file=${folder}/valgrind.log`];
+  return startPrinting(`${side.name} under valgrind`, 'valgrind', [...args, process.execPath, '--import', 'tsx', ...side.server]);
 }
 
 /** Main-thread instructions per request of one server: warm-up, then `requests` counted. */

@@ -6,7 +6,8 @@ import { root } from './child.js';
 import { fixed, median, table } from './stats.js';
 
 const run = promisify(execFile);
-const AUTOCANNON = `${root}node_modules/autocannon/autocannon.js`;
+/** autocannon's command line script. */
+export const AUTOCANNON = `${root}node_modules/autocannon/autocannon.js`;
 /** Clock ticks a second, as /proc/<pid>/stat counts CPU time (getconf CLK_TCK). */
 const TICKS = 100;
 
@@ -99,10 +100,18 @@ export function comparisonTable(
   );
 }
 
-async function startPinned(contender: Contender): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn('taskset', ['-c', '0', process.execPath, ...contender.args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+function startPinned(contender: Contender): Promise<{ url: string; child: ChildProcess }> {
+  return startPrinting(contender.name, 'taskset', ['-c', '0', process.execPath, ...contender.args]);
+}
+
+/**
+ * Starts a server that prints where it listens first (a port, or a url) and serves until
+ * killed; resolves with its url and process.
+ */
+export async function startPrinting(name: string, command: string, args: readonly string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const first = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();
-  if (first.done) throw new Error(`${contender.name} exited before printing its port`);
+  if (first.done) throw new Error(`${name} exited before printing its port`);
   const line = String(first.value).trim();
   return { url: line.startsWith('http') ? line : `http://127.0.0.1:${line}/`, child };
 }
