@@ -1,7 +1,7 @@
 import { connect as netConnect } from 'node:net';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
-import { Subject, concat, finalize, of, throwError } from 'rxjs';
+import { Observable, Subject, concat, finalize, of, throwError } from 'rxjs';
 import { MAX_STREAM_ID } from '../lib/protocols/http2.js';
 import type { Handler } from '../lib/handlers/respond.js';
 import { H2Clients, request } from './support/h2-client.js';
@@ -109,6 +109,38 @@ describe('http2Protocol', () => {
       expect(response.headers).not.to.have.any.keys('connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection');
     });
 
+    it('dates each response as node does (its current second, in IMF-fixdate), and keeps a date the reply gives', async () => {
+      const { url } = await start((req) => (req.url === '/dated' ? { headers: { Date: 'Tue, 01 Dec 2026 00:00:00 GMT' }, body: 'old' } : { body: 'now' }));
+      const session = await clients.connect(url);
+
+      const before = Math.floor(Date.now() / 1000) * 1000;
+      const [now, dated] = await Promise.all([request(session, '/'), request(session, '/dated')]);
+      const after = Date.now();
+
+      const date = String(now.headers['date']);
+      expect(date).to.equal(new Date(date).toUTCString());
+      expect(Date.parse(date)).to.be.within(before, after);
+      expect(dated.headers['date']).to.equal('Tue, 01 Dec 2026 00:00:00 GMT');
+    });
+
+    it('sends no date to a listener that turned sendDate off, and the listener’s own date when it gives one', async () => {
+      server = await startServer({
+        protocol: 'http2',
+        shutdown$,
+        listener: (req, res) => {
+          res.sendDate = false;
+          if (req.url === '/dated') res.writeHead(200, { date: 'Tue, 01 Dec 2026 00:00:00 GMT' });
+          res.end('ok');
+        },
+      });
+      const session = await clients.connect(server.url);
+
+      const [undated, dated] = await Promise.all([request(session, '/'), request(session, '/dated')]);
+
+      expect(undated.headers).not.to.have.property('date');
+      expect(dated.headers['date']).to.equal('Tue, 01 Dec 2026 00:00:00 GMT');
+    });
+
     it('answers 500 and reports an error event when the handler throws', async () => {
       server = await start(() => {
         throw new Error('boom');
@@ -138,18 +170,22 @@ describe('http2Protocol', () => {
       expect((await server.next('error')).error.message).to.contain('mid-body');
     });
 
-    it('leaves ctx.signal unaborted once an HTTP/2 response has finished', async () => {
-      let requestSignal: AbortSignal | undefined;
-      const { url } = await start((_, ctx) => {
-        requestSignal = ctx.signal;
-        return { body: 'done' };
+    for (const method of ['GET', 'HEAD']) {
+      it(`leaves ctx.signal unaborted once an HTTP/2 response to ${method} has finished`, async () => {
+        let requestSignal: AbortSignal | undefined;
+        const closed = signal();
+        const { url } = await start((_, ctx) => {
+          requestSignal = ctx.signal;
+          return { body: new Observable<string>((subscriber) => (subscriber.next('done'), subscriber.complete(), () => closed.resolve())) };
+        });
+        const session = await clients.connect(url);
+
+        await request(session, '/', method);
+        await closed.promise;
+
+        expect(requestSignal?.aborted).to.equal(false);
       });
-      const session = await clients.connect(url);
-
-      await request(session, '/');
-
-      expect(requestSignal?.aborted).to.equal(false);
-    });
+    }
   });
 
   describe('graceful shutdown (RFC 9113 §6.8)', () => {
@@ -422,5 +458,32 @@ describe('http2Protocol', () => {
       expect(chunks.observed).to.equal(false);
       expect((await request(session, '/')).body).to.equal('ok');
     });
+
+    // node's compatibility response emits no 'close' for a HEAD stream that closes before
+    // the response ended, and a reset stream reads as writableFinished (both on every line CI
+    // runs), so nothing would stop the handler or abort its signal.
+    for (const method of ['GET', 'HEAD']) {
+      it(`unsubscribes the handler and aborts ctx.signal of a ${method} stream the client cancels before any reply`, async () => {
+        const unsubscribed = signal();
+        const handled = signal();
+        let requestSignal: AbortSignal | undefined;
+        server = await start((req, ctx) => {
+          if (req.url === '/') return { body: 'ok' };
+          requestSignal = ctx.signal;
+          handled.resolve();
+          return new Observable<never>(() => () => unsubscribed.resolve());
+        });
+        const session = await clients.connect(server.url);
+        const stream = session.request({ ':path': '/slow', ':method': method });
+        stream.on('error', () => undefined);
+        await handled.promise;
+
+        stream.close(0x8 /* CANCEL */);
+        await unsubscribed.promise;
+
+        expect(requestSignal?.aborted).to.equal(true);
+        expect((await request(session, '/', method)).status).to.equal(200);
+      });
+    }
   });
 });

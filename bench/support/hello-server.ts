@@ -5,6 +5,7 @@
  *   node --import tsx bench/support/hello-server.ts node|adopted|rxserve|fastify
  *
  * - `node`: `http.createServer(handler)` listening by itself;
+ * - `node+rxjs`: the same, in a process that has also loaded rxjs, unused (see LOADED_PEER);
  * - `adopted`: the same server, served by rxserve (`serve({ server, port })`);
  * - `rxserve`: rxserve's own `serve({ handler })`;
  * - `fastify`: Fastify 5 with one route, for reference.
@@ -22,7 +23,8 @@ const nodeHandler = (req: IncomingMessage, res: ServerResponse): void => {
   res.writeHead(200, { 'content-type': 'text/plain', 'content-length': BODY.length }).end(BODY);
 };
 
-if (kind === 'node') {
+if (kind === 'node' || kind === 'node+rxjs') {
+  if (kind === 'node+rxjs') await import('rxjs');
   const server = createServer(nodeHandler);
   server.listen(0, '127.0.0.1', () => console.log((server.address() as AddressInfo).port));
 } else if (kind === 'fastify') {

@@ -3,9 +3,7 @@ import type {
   Http2Server,
   Http2ServerRequest,
   Http2ServerResponse,
-  IncomingHttpHeaders,
   ServerHttp2Session,
-  ServerHttp2Stream,
 } from 'node:http2';
 import type { Socket } from 'node:net';
 import { type Observable, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
@@ -15,6 +13,8 @@ import type { ErrorEvent } from '../events.js';
 import { type ConnectionInfo, type GracefulConnection, SocketConnection } from '../shutdown/connection.js';
 import { type HandoffTimeout, handshakeTimeoutOf } from './handoff.js';
 import { captureHttp2Session, remoteOf } from '../node-internals.js';
+import { countResponsesOf, http2Response } from './http2-response.js';
+import { OpenStreams, countStreamsOf } from './open-streams.js';
 import type { Protocol } from './protocol.js';
 
 /**
@@ -99,12 +99,17 @@ export function http2Protocol(options: Http2Options): Http2Protocol {
   if (options.onRequest) server.on('request', options.onRequest);
   server.on('sessionError', onSessionError);
   if (owned) server.on('unknownProtocol', onUnknownProtocol);
+  // rxserve's own responses count their streams in; an adopted server's are the app's.
+  const responsesCountThemselves = owned && options.onRequest !== undefined;
   const watch = (socket: Socket, session: ServerHttp2Session | undefined): Http2Connection => {
     const preface = handshakeTimeoutOf(socket, options, 'ERR_HTTP_REQUEST_TIMEOUT', 'No HTTP/2 connection preface');
     if (session) sockets.set(session, socket);
     if (session && options.draining$) servedWith(session, options.draining$);
     if (session && preface) awaitPreface(session, preface);
-    return new Http2Connection(socket, session, options.scheduler ?? asyncScheduler);
+    const connection = new Http2Connection(socket, session, options.scheduler ?? asyncScheduler);
+    if (session && responsesCountThemselves) countResponsesOf(session, connection.streams);
+    else if (session) countStreamsOf(session, connection.streams);
+    return connection;
   };
   return {
     accept(socket) {
@@ -134,38 +139,8 @@ function awaitPreface(session: ServerHttp2Session, timeout: HandoffTimeout): voi
   session.once('close', settled);
 }
 
-/**
- * HTTP/1.1's connection-specific headers, which HTTP/2 forbids (RFC 9113 §8.2.2). node
- * drops `connection` with a warning and throws for the others; a `Reply` written for
- * HTTP/1.1 (`keep-alive: timeout=5`, say) loses them over HTTP/2 instead of failing.
- */
-const CONNECTION_SPECIFIC_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
-// Their lengths: a name of another length (content-type...) is passed on without lowercasing
-// a copy of it, on every response.
-const CONNECTION_SPECIFIC_LENGTHS = new Set([...CONNECTION_SPECIFIC_HEADERS].map((name) => name.length));
-
 // node:http2 is loaded when a server speaks HTTP/2, not when rxserve is imported.
 const http2 = (): typeof import('node:http2') => process.getBuiltinModule('node:http2');
-
-let Http2Response: typeof Http2ServerResponse | undefined;
-
-/** node's compatibility response, made to drop HTTP/1.1 headers and to reset when destroyed early. */
-function http2Response(): typeof Http2ServerResponse {
-  Http2Response ??= class extends http2().Http2ServerResponse {
-    override setHeader(name: string, value: number | string | readonly string[]): void {
-      if (CONNECTION_SPECIFIC_LENGTHS.has(name.length) && CONNECTION_SPECIFIC_HEADERS.has(name.toLowerCase())) return;
-      super.setHeader(name, value);
-    }
-
-    // Destroyed without an error, node closes the stream with NO_ERROR and the client takes
-    // the body it got for a whole one; with one, it resets the stream with INTERNAL_ERROR.
-    // Over HTTP/1.1 destroying the socket is what tells; over HTTP/2 it is this reset.
-    override destroy(error?: Error): this {
-      return super.destroy(error ?? new Error('The response was destroyed before it finished'));
-    }
-  } as typeof Http2ServerResponse;
-  return Http2Response;
-}
 
 const enum State {
   Open,
@@ -177,8 +152,8 @@ const enum State {
 class Http2Connection extends SocketConnection<Socket> {
   readonly protocol = 'http2';
   private state = State.Open;
-  /** Each open stream, with its request's headers and when it arrived (for `describe()`). */
-  private readonly streams = new Map<ServerHttp2Stream, { headers: IncomingHttpHeaders; arrived: number }>();
+  /** The session's open streams; the drain's final GOAWAY goes when the last one closes. */
+  readonly streams = new OpenStreams(() => this.close());
   /** The bounded waits on the peer (see HTTP2_PEER_TIMEOUT); ended with the socket. */
   private waiting: Subscription | undefined;
 
@@ -192,31 +167,10 @@ class Http2Connection extends SocketConnection<Socket> {
       this.waiting?.unsubscribe();
       this.reportClosed();
     });
-    // One listener of each for every stream of the session (node calls the close one with
-    // the stream as `this`): nothing made a stream but its entry, on the hot path of h2c.
-    const streams = this.streams;
-    const connection = this;
-    function onStreamClose(this: ServerHttp2Stream): void {
-      streams.delete(this);
-      if (streams.size === 0) connection.close();
-    }
-    session?.on('stream', (stream, headers) => {
-      streams.set(stream, { headers, arrived: Date.now() });
-      stream.on('close', onStreamClose);
-    });
   }
 
   describe(): ConnectionInfo {
-    const now = Date.now();
-    return {
-      protocol: this.protocol,
-      remote: remoteOf(this.socket),
-      requests: [...this.streams.values()].map(({ headers, arrived }) => ({
-        method: String(headers[':method'] ?? ''),
-        url: String(headers[':path'] ?? ''),
-        age: now - arrived,
-      })),
-    };
+    return { protocol: this.protocol, remote: remoteOf(this.socket), requests: this.streams.describe(Date.now()) };
   }
 
   gracefulShutdown(): void {
