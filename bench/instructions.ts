@@ -5,13 +5,18 @@
  * CPU per request swung ±15 % between runs an hour apart, node:http's own included). The
  * kernel's share (the socket writes) is not counted, nor V8's helper threads (the parallel
  * scavenger, the compilers), so it says what each server's JavaScript and node's C++ do.
- * Still not exact: when a scavenge runs depends on allocation, and its share of the main
- * thread varies by a few percent from run to run; compare each side's least over the runs.
+ * Still not exact: when a scavenge runs depends on allocation, and which functions V8 has
+ * optimized by the count's start depends on timing (h2c's count has levels a few percent
+ * apart; the long warm-up settles it more often): compare each side's least over the runs.
  *
- *   node --import tsx bench/instructions.ts [--runs=3] [--requests=4000] [--warmup=6000]
+ * HTTP/1.1 and h2c also count the raw peer in a process that has loaded rxjs, unused: as
+ * much code as rxserve's process has, for which V8 optimizes node's own code differently
+ * (bench/profile.md); the target is against the bare peer all the same.
+ *
+ *   node --import tsx bench/instructions.ts [--runs=3] [--requests=4000] [--warmup=20000]
  *
  * Needs valgrind (Debian: apt-get install valgrind) and, for h2c, h2load (nghttp2-client);
- * says so and skips what it cannot run. A run takes ~30 s a server (valgrind runs node ~50
+ * says so and skips what it cannot run. A run takes ~40 s a server (valgrind runs node ~50
  * times slower).
  */
 import { type ChildProcess, execFile, execFileSync } from 'node:child_process';
@@ -20,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildDist } from './support/build.js';
+import { recordFigure } from './support/figures.js';
 import { root } from './support/child.js';
 import { AUTOCANNON, startPrinting } from './support/pinned.js';
 import { environment, fixed, flag, table } from './support/stats.js';
@@ -27,7 +33,7 @@ import { environment, fixed, flag, table } from './support/stats.js';
 const run = promisify(execFile);
 const runs = flag('runs', 3);
 const requests = flag('requests', 4000);
-const warmup = flag('warmup', 6000);
+const warmup = flag('warmup', 20000);
 
 interface Side {
   readonly name: string;
@@ -36,6 +42,9 @@ interface Side {
 
 interface Protocol {
   readonly title: string;
+  /** The summary's figure and target (rxserve against the first side). */
+  readonly figure: string;
+  readonly target: number;
   readonly tool: string;
   readonly sides: readonly Side[];
   load(url: string, count: number): Promise<unknown>;
@@ -44,24 +53,32 @@ interface Protocol {
 const PROTOCOLS: readonly Protocol[] = [
   {
     title: 'HTTP/1.1 hello (autocannon -c 10)',
+    figure: 'HTTP/1.1 hello, instructions per request (valgrind)',
+    target: 1.03,
     tool: 'valgrind',
     sides: [
       { name: 'node:http', server: ['bench/support/hello-server.ts', 'node'] },
       { name: 'rxserve', server: ['bench/support/hello-server.ts', 'rxserve'] },
+      { name: 'node:http, rxjs loaded', server: ['bench/support/hello-server.ts', 'node+rxjs'] },
     ],
     load: (url, count) => run(process.execPath, [AUTOCANNON, '-c', '10', '-a', String(count), url]),
   },
   {
     title: 'h2c hello (h2load -c 10 -m 10)',
+    figure: 'h2c hello, instructions per request (valgrind)',
+    target: 1.05,
     tool: 'h2load',
     sides: [
       { name: 'node:http2', server: ['bench/support/h2-server.ts', 'raw'] },
       { name: 'rxserve', server: ['bench/support/h2-server.ts', 'rxserve'] },
+      { name: 'node:http2, rxjs loaded', server: ['bench/support/h2-server.ts', 'raw+rxjs'] },
     ],
     load: (url, count) => run('h2load', ['-c', '10', '-m', '10', '-t', '1', '-n', String(count), url]),
   },
   {
     title: 'WebSocket echo (50 clients ping-ponging 64 B), per message',
+    figure: 'WebSocket echo, instructions per message (valgrind)',
+    target: 1.03,
     tool: 'valgrind',
     sides: [
       { name: 'bare ws', server: ['bench/support/ws-echo-server.ts', 'ws'] },
@@ -136,5 +153,15 @@ if (!installed('valgrind')) {
         ]),
       ),
     );
+    const rxserve = protocol.sides.find((side) => side.name === 'rxserve')!;
+    const ratio = least(rxserve) / base;
+    recordFigure({
+      figure: protocol.figure,
+      rxserve: `${fixed(least(rxserve) / 1000, 1)} k`,
+      peer: `${protocol.sides[0]!.name} ${fixed(base / 1000, 1)} k`,
+      ratio,
+      target: `≤ ${fixed(protocol.target, 2)}`,
+      met: ratio <= protocol.target,
+    });
   }
 }

@@ -5,6 +5,7 @@ import { type Observable, type SchedulerLike, Subscription, asyncScheduler } fro
 import { servedWith } from '../handlers/draining.js';
 import { ClientError, PEER_GONE_CODES } from '../errors.js';
 import { IdleSweep } from './idle-sweep.js';
+import { InFlight } from './in-flight.js';
 import { armPrivateServer, closeQueuedResponse, handSocketTo, remoteOf } from '../node-internals.js';
 import type { ErrorEvent } from '../events.js';
 import { type ConnectionInfo, type GracefulConnection, SocketConnection } from '../shutdown/connection.js';
@@ -295,12 +296,10 @@ function onResponseClose(this: ServerResponse): void {
 
 class Http1Connection extends SocketConnection<Socket> {
   private state = State.Open;
-  // An array, not a Set, and closed$ made on demand: this object lives as long as an idle
-  // keep-alive connection, and each Set table, Observable or closure kept here is paid
-  // 10,000 times over (bench/memory-idle.ts).
-  private readonly inFlight: ServerResponse[] = [];
-  /** When each request in flight arrived (for describe()), beside it in `inFlight`. */
-  private readonly arrivals: number[] = [];
+  // No Set, and closed$ made on demand: this object lives as long as an idle keep-alive
+  // connection, and each Set table, Observable or closure kept here is paid 10,000 times
+  // over (bench/memory-idle.ts).
+  private readonly inFlight = new InFlight();
   /** `socket.bytesRead` when the last response closed: more means a request has begun. */
   private bytesReadWhenIdle = 0;
   private grace: Subscription | undefined;
@@ -329,8 +328,7 @@ class Http1Connection extends SocketConnection<Socket> {
 
   /** Whether a response has started on this connection (its head is out). */
   get isAnswering(): boolean {
-    for (const res of this.inFlight) if (res.headersSent) return true;
-    return false;
+    return this.inFlight.responses().some((res) => res.headersSent);
   }
 
   /** Whether this connection was told to shut down (or destroyed). */
@@ -354,11 +352,7 @@ class Http1Connection extends SocketConnection<Socket> {
     return {
       protocol: this.protocol,
       remote: remoteOf(this.socket),
-      requests: this.inFlight.map((res, i) => ({
-        method: res.req.method ?? '',
-        url: res.req.url ?? '',
-        age: now - (this.arrivals[i] ?? now),
-      })),
+      requests: this.inFlight.describe(now),
     };
   }
 
@@ -370,8 +364,7 @@ class Http1Connection extends SocketConnection<Socket> {
   track(res: ServerResponse): boolean {
     if (this.closing?.headersSent) return false;
     if (this.asked) this.quietSince = undefined;
-    this.inFlight.push(res);
-    this.arrivals.push(Date.now());
+    this.inFlight.add(res, Date.now());
     if (this.state !== State.Open || (this.asked && this.shared.reconnecting())) this.closeAfter(res);
     this.shared.sweep.responseBegan();
     res.on('close', onResponseClose);
@@ -380,23 +373,20 @@ class Http1Connection extends SocketConnection<Socket> {
 
   /** A response of this connection closed (finished, or abandoned). */
   responseClosed(res: ServerResponse): void {
-    const index = this.inFlight.indexOf(res);
-    if (index < 0) return;
+    if (!this.inFlight.delete(res)) return;
     this.shared.sweep.responseEnded();
-    this.inFlight.splice(index, 1);
-    this.arrivals.splice(index, 1);
-    if (this.inFlight.length === 0) {
+    if (this.inFlight.size === 0) {
       this.bytesReadWhenIdle = this.socket.bytesRead;
       if (!this.asked) this.quietSince = this.shared.scheduler.now();
     }
     // A response whose head went out before shutdown could not say `Connection: close`;
     // the connection is closed here instead of waiting for keepAliveTimeout.
-    if (this.state === State.Draining && this.inFlight.length === 0) this.socket.destroySoon();
+    if (this.state === State.Draining && this.inFlight.size === 0) this.socket.destroySoon();
   }
 
   /** The socket closed: responses still queued behind another are closed with it. */
   socketClosed(): void {
-    for (const res of [...this.inFlight]) closeQueuedResponse(res);
+    for (const res of this.inFlight.responses()) closeQueuedResponse(res);
     this.reportClosed();
   }
 
@@ -407,7 +397,7 @@ class Http1Connection extends SocketConnection<Socket> {
       this.upgraded.gracefulShutdown();
       return;
     }
-    const last = this.inFlight.at(-1);
+    const last = this.inFlight.newest;
     if (last) {
       if (!last.headersSent) this.closeAfter(last);
       return;
@@ -456,7 +446,7 @@ class Http1Connection extends SocketConnection<Socket> {
   closeIfIdle(): void {
     if (this.state === State.Destroyed) return;
     // A request that came during the grace is in flight: track() closes after its response.
-    if (this.inFlight.length > 0) return;
+    if (this.inFlight.size > 0) return;
     // Nothing read since the last response (or ever): no request has begun. Before node 26
     // node's own idle list counts a fresh connection as busy (its headersTimeout runs; a
     // browser's preconnect would hold the drain until the deadline — spec/http1-preconnect
