@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +16,12 @@ export interface Pm2 {
   command(args: readonly string[], env?: Record<string, string>): Promise<string>;
   /** What the daemon logged (pm2.log). */
   log(): string;
+  /**
+   * What the daemon logged, once `pattern` (global) occurs `count` times in it: the daemon
+   * logs a worker's exit when it sees it, which can be after it answered the command.
+   * Rejects with the log after `timeoutMs`.
+   */
+  logged(pattern: RegExp, count: number, timeoutMs?: number): Promise<string>;
   /** What the apps printed, every worker's out and error log one after the other. */
   appOutput(): string;
   /** `pm2 kill`, then removes the folder. */
@@ -29,10 +35,28 @@ export function pm2Home(): Pm2 {
     const { stdout, stderr } = await run(PM2, [...args], { cwd: root, env: { ...process.env, ...env, PM2_HOME: home }, maxBuffer: 16 * 2 ** 20 });
     return stdout + stderr;
   };
+  const log = (): string => readIfThere(join(home, 'pm2.log'));
   return {
     home,
     command,
-    log: () => readIfThere(join(home, 'pm2.log')),
+    log,
+    logged: (pattern, count, timeoutMs = 10_000) =>
+      new Promise((resolve, reject) => {
+        const check = (): boolean => {
+          const text = log();
+          if ((text.match(pattern)?.length ?? 0) < count) return false;
+          watcher.close();
+          clearTimeout(timer);
+          resolve(text);
+          return true;
+        };
+        const watcher = watch(join(home, 'pm2.log'), () => void check());
+        const timer = setTimeout(() => {
+          watcher.close();
+          reject(new Error(`pm2.log never showed ${pattern} ${count} times:\n${log()}`));
+        }, timeoutMs);
+        check();
+      }),
     appOutput: () => readdirSync(join(home, 'logs')).map((name) => readIfThere(join(home, 'logs', name))).join(''),
     async stop() {
       await command(['kill']).catch(() => undefined);
