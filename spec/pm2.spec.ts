@@ -35,13 +35,15 @@ describe('pm2 (cluster mode, demos/ecosystem.config.cjs)', function () {
       expect(occurrences(output, /shutdown\$ emitted: SIGINT/g)).to.equal(2);
       expect(occurrences(output, /shutdown\$ emitted: shutdown/g)).to.equal(0);
       expect(occurrences(output, /closed \(graceful: true, drained: \d+, forced: 0\)/g)).to.equal(2);
-      expect(occurrences(await pm2.logged(/exited with code \[/g, 2), /exited with code \[0\]/g)).to.equal(2);
+      const reloaded = await pm2.logged(/exited with code \[/g, 2);
+      expect(occurrences(reloaded, /exited with code \[0\]/g), `${reloaded}\n${output}`).to.equal(2);
 
       await pm2.command(['stop', 'rxserve-demo']);
       const stopped = pm2.appOutput();
       expect(occurrences(stopped, /shutdown\$ emitted: shutdown/g)).to.equal(2);
       expect(occurrences(stopped, /closed \(graceful: true/g)).to.equal(4);
-      expect(occurrences(await pm2.logged(/exited with code \[/g, 4), /exited with code \[0\]/g)).to.equal(4);
+      const exited = await pm2.logged(/exited with code \[/g, 4);
+      expect(occurrences(exited, /exited with code \[0\]/g), `${exited}\n${stopped}`).to.equal(4);
     } finally {
       await pm2.stop();
     }
