@@ -50,17 +50,25 @@ interface Protocol {
   load(url: string, count: number): Promise<unknown>;
 }
 
+/**
+ * The raw peer and rxserve, each a kind of one bench/support server script, and with
+ * `loaded` the peer again in a process that has loaded rxjs (the script's `<kind>+rxjs`).
+ */
+function sidesOf(script: string, peer: { name: string; kind: string }, { loaded }: { loaded: boolean }): Side[] {
+  return [
+    { name: peer.name, server: [script, peer.kind] },
+    { name: 'rxserve', server: [script, 'rxserve'] },
+    ...(loaded ? [{ name: `${peer.name}, rxjs loaded`, server: [script, `${peer.kind}+rxjs`] }] : []),
+  ];
+}
+
 const PROTOCOLS: readonly Protocol[] = [
   {
     title: 'HTTP/1.1 hello (autocannon -c 10)',
     figure: 'HTTP/1.1 hello, instructions per request (valgrind)',
     target: 1.03,
     tool: 'valgrind',
-    sides: [
-      { name: 'node:http', server: ['bench/support/hello-server.ts', 'node'] },
-      { name: 'rxserve', server: ['bench/support/hello-server.ts', 'rxserve'] },
-      { name: 'node:http, rxjs loaded', server: ['bench/support/hello-server.ts', 'node+rxjs'] },
-    ],
+    sides: sidesOf('bench/support/hello-server.ts', { name: 'node:http', kind: 'node' }, { loaded: true }),
     load: (url, count) => run(process.execPath, [AUTOCANNON, '-c', '10', '-a', String(count), url]),
   },
   {
@@ -68,11 +76,7 @@ const PROTOCOLS: readonly Protocol[] = [
     figure: 'h2c hello, instructions per request (valgrind)',
     target: 1.05,
     tool: 'h2load',
-    sides: [
-      { name: 'node:http2', server: ['bench/support/h2-server.ts', 'raw'] },
-      { name: 'rxserve', server: ['bench/support/h2-server.ts', 'rxserve'] },
-      { name: 'node:http2, rxjs loaded', server: ['bench/support/h2-server.ts', 'raw+rxjs'] },
-    ],
+    sides: sidesOf('bench/support/h2-server.ts', { name: 'node:http2', kind: 'raw' }, { loaded: true }),
     load: (url, count) => run('h2load', ['-c', '10', '-m', '10', '-t', '1', '-n', String(count), url]),
   },
   {
@@ -80,10 +84,7 @@ const PROTOCOLS: readonly Protocol[] = [
     figure: 'WebSocket echo, instructions per message (valgrind)',
     target: 1.03,
     tool: 'valgrind',
-    sides: [
-      { name: 'bare ws', server: ['bench/support/ws-echo-server.ts', 'ws'] },
-      { name: 'rxserve', server: ['bench/support/ws-echo-server.ts', 'rxserve'] },
-    ],
+    sides: sidesOf('bench/support/ws-echo-server.ts', { name: 'bare ws', kind: 'ws' }, { loaded: false }),
     load: (url, count) => run(process.execPath, [`${root}bench/support/ws-echo-load.mjs`, url.replace(/^http/, 'ws'), '50', '0', String(count)]),
   },
 ];

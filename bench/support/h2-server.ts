@@ -1,7 +1,7 @@
 /**
  * A hello-world HTTP/2 cleartext (prior knowledge) server for bench/h2.ts, one kind a
  * process: `raw` (node:http2's compatibility API), `raw+rxjs` (the same, in a process that
- * has also loaded rxjs, unused: see LOADED_PEER in bench/support/pinned.ts) or `rxserve`
+ * has also loaded rxjs, unused: why, in bench/profile.md) or `rxserve`
  * (`protocol: 'http2'`, from the compiled `dist/`). Prints its url and serves until killed.
  */
 import { createServer } from 'node:http2';

@@ -5,7 +5,7 @@
  *   node --import tsx bench/support/hello-server.ts node|adopted|rxserve|fastify
  *
  * - `node`: `http.createServer(handler)` listening by itself;
- * - `node+rxjs`: the same, in a process that has also loaded rxjs, unused (see LOADED_PEER);
+ * - `node+rxjs`: the same, in a process that has also loaded rxjs, unused (why: bench/profile.md);
  * - `adopted`: the same server, served by rxserve (`serve({ server, port })`);
  * - `rxserve`: rxserve's own `serve({ handler })`;
  * - `fastify`: Fastify 5 with one route, for reference.
